@@ -1,0 +1,228 @@
+// The catalogue: one entry per vendor call. It is the single source for
+// parameter checks, for where each parameter goes, and for the editor's fields.
+import type { HttpMethod, Platform } from './types';
+
+export type ParamType = 'string' | 'integer' | 'array' | 'object';
+
+export interface ParamSpec {
+  name: string;
+  in: 'query' | 'body';
+  type: ParamType;
+  required?: boolean;
+  /** Strings: length limits (default at most 1024 characters). */
+  minLength?: number;
+  maxLength?: number;
+  pattern?: RegExp;
+  /** Integers: inclusive range. */
+  min?: number;
+  max?: number;
+  enum?: readonly (string | number)[];
+  /** Arrays: most items (default 1000). */
+  maxItems?: number;
+  /** Taken from the account's settings when the caller leaves it out. */
+  accountDefault?: 'internationalCode';
+  /** Never shown in logs or on msg.openapi (a password). */
+  secret?: boolean;
+}
+
+/**
+ * How a call is authenticated. `token`: the session's access token;
+ * `sms-signature`: Quectel's signed SMS request; `register`: Quectel's
+ * encrypted-password body; `login`: used by the session itself; `envelope`:
+ * NovaStar's signed body.
+ */
+export type AuthMode = 'token' | 'sms-signature' | 'register' | 'login' | 'envelope';
+
+export interface Paging {
+  page: string;
+  size: string;
+  /** Where the items and the total are in the whole answer, as dotted paths. */
+  items: string;
+  total: string;
+}
+
+export interface Operation {
+  id: string;
+  platform: Platform;
+  method: HttpMethod;
+  path: string;
+  auth: AuthMode;
+  params: readonly ParamSpec[];
+  /** Creates something on the vendor's side: never sent twice. */
+  creates?: boolean;
+  paging?: Paging;
+  /** Used by the session for logins; not offered to nodes. */
+  internal?: boolean;
+}
+
+const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
+const int = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'integer', ...extra });
+const req = { required: true } as const;
+
+const PHONE = { pattern: /^\d{5,20}$/ };
+const COUNTRY = { pattern: /^\d{1,4}$/, accountDefault: 'internationalCode' } as const;
+const MS_TIMESTAMP = { pattern: /^\d{10,13}$/ };
+const PAGE = { min: 1, max: 1_000_000 };
+const PAGE_SIZE = { min: 1, max: 1000 };
+
+const list: Operation[] = [
+  // ---- Quectel App (end-user) ----
+  {
+    id: 'quectel-app.sendSmsCode', platform: 'quectel-app', method: 'POST', auth: 'sms-signature',
+    path: '/v2/sms/enduserapi/v2/sendPhoneSmsCode',
+    params: [
+      str('phone', 'query', { ...req, ...PHONE }),
+      str('internationalCode', 'query', COUNTRY),
+      int('codeType', 'query', { ...req, enum: [1, 2, 3, 4, 5] }),
+    ],
+  },
+  {
+    id: 'quectel-app.register', platform: 'quectel-app', method: 'POST', auth: 'register', creates: true,
+    path: '/v2/enduser/enduserapi/v2/phonePwdRegister',
+    params: [
+      str('phone', 'body', { ...req, ...PHONE }),
+      str('internationalCode', 'body', COUNTRY),
+      str('pwd', 'body', { ...req, minLength: 6, maxLength: 64, secret: true }),
+      str('smsCode', 'body', { ...req, pattern: /^[0-9A-Za-z]{4,10}$/ }),
+      { name: 'agreementList', in: 'body', type: 'array', maxItems: 10 },
+    ],
+  },
+  {
+    id: 'quectel-app.phoneLogin', platform: 'quectel-app', method: 'POST', auth: 'login', internal: true,
+    path: '/v2/enduser/enduserapi/phonePwdLogin',
+    params: [
+      str('phone', 'query', { ...req, ...PHONE }),
+      str('internationalCode', 'query', COUNTRY),
+      str('pwd', 'query', { ...req, maxLength: 64, secret: true }),
+    ],
+  },
+  {
+    id: 'quectel-app.refreshToken', platform: 'quectel-app', method: 'PUT', auth: 'login', internal: true,
+    path: '/v2/enduser/enduserapi/refreshToken',
+    params: [str('refreshToken', 'query', { ...req, maxLength: 4096, secret: true })],
+  },
+  {
+    id: 'quectel-app.listDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/binding/enduserapi/userDeviceList',
+    params: [
+      str('pkList', 'query'), str('dk', 'query'), str('deviceName', 'query'),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
+  },
+
+  // ---- Quectel SaaS ----
+  {
+    id: 'quectel-saas.login', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
+    path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin', params: [],
+  },
+  {
+    id: 'quectel-saas.refreshToken', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
+    path: '/v2/quecauth/accessKeyAuthrize/refreshToken', params: [],
+  },
+  {
+    id: 'quectel-saas.exportTsl', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quectsl/openapi/product/export/tslFile',
+    params: [str('productKey', 'query', { ...req, maxLength: 64 }), str('language', 'query', { enum: ['CN', 'EN'] })],
+  },
+  {
+    id: 'quectel-saas.listDevices', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/devicemgr/r3/openapi/product/device/overview',
+    params: [
+      str('productKey', 'query', { ...req, maxLength: 64 }), str('deviceKey', 'query', { maxLength: 64 }),
+      int('deviceStatus', 'query', { enum: [0, 1] }),
+      int('pageNum', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+
+  // ---- On-Bright ----
+  {
+    id: 'onbright.clientLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
+    path: '/oauth/token', params: [],
+  },
+  {
+    id: 'onbright.companyLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
+    path: '/login/company', params: [],
+  },
+  {
+    id: 'onbright.registerAliDevice', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
+    path: '/consumer/open/registAliDev',
+    params: [str('type', 'body', { ...req, maxLength: 32 }), str('zone', 'body', { ...req, maxLength: 64 })],
+  },
+  {
+    id: 'onbright.scanDevices', platform: 'onbright', method: 'POST', auth: 'token',
+    path: '/consumer/open/device',
+    params: [
+      str('oboxSerialId', 'body', { ...req, maxLength: 64 }),
+      str('deviceType', 'body', { pattern: /^[0-9a-fA-F]{1,4}$/ }),
+      str('deviceChildType', 'body', { pattern: /^[0-9a-fA-F]{1,4}$/ }),
+      str('serialId', 'body', { maxLength: 64 }),
+      str('timeout', 'body', { pattern: /^\d{1,6}$/ }),
+    ],
+  },
+  {
+    id: 'onbright.deleteDevice', platform: 'onbright', method: 'DELETE', auth: 'token',
+    path: '/consumer/open/device',
+    params: [str('serialId', 'body', { ...req, maxLength: 64 })],
+  },
+  {
+    id: 'onbright.addObox', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
+    path: '/consumer/open/obox',
+    params: [
+      str('oboxSerialId', 'body', { ...req, maxLength: 64 }),
+      str('oboxName', 'body', { ...req, maxLength: 64 }),
+      str('oboxVersion', 'body', { ...req, maxLength: 64 }),
+      str('oboxStatus', 'body', { maxLength: 8 }),
+      { name: 'deviceConfig', in: 'body', type: 'array' },
+      { name: 'groupConfig', in: 'body', type: 'array' },
+      { name: 'sceneConfig', in: 'body', type: 'array' },
+    ],
+  },
+  {
+    id: 'onbright.listObox', platform: 'onbright', method: 'GET', auth: 'token',
+    path: '/consumer/open/obox', params: [],
+  },
+  {
+    id: 'onbright.deleteObox', platform: 'onbright', method: 'DELETE', auth: 'token',
+    path: '/consumer/open/obox',
+    params: [str('oboxSerialId', 'body', { ...req, maxLength: 64 })],
+  },
+  {
+    id: 'onbright.addLockUser', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
+    path: '/consumer/open/intelligentRemoteUser',
+    params: [
+      str('serialId', 'body', { ...req, maxLength: 64 }),
+      str('authToken', 'body', { maxLength: 256 }),
+      str('nickName', 'body', { ...req, maxLength: 64 }),
+      str('startTime', 'body', { ...req, ...MS_TIMESTAMP }),
+      str('endTime', 'body', { ...req, ...MS_TIMESTAMP }),
+      int('times', 'body', { ...req, min: 0, max: 9999 }),
+      str('mobile', 'body', PHONE),
+      int('isMax', 'body', { enum: [0, 1] }),
+    ],
+  },
+  {
+    id: 'onbright.updateLockUser', platform: 'onbright', method: 'PUT', auth: 'token',
+    path: '/consumer/open/intelligentRemoteUser',
+    params: [
+      str('serialId', 'body', { ...req, maxLength: 64 }),
+      str('nickName', 'body', { ...req, maxLength: 64 }),
+      str('startTime', 'body', { ...req, ...MS_TIMESTAMP }),
+      str('endTime', 'body', { ...req, ...MS_TIMESTAMP }),
+      int('times', 'body', { ...req, min: 0, max: 9999 }),
+      str('mobile', 'body', PHONE),
+      int('pin', 'body', { ...req, min: 0, max: 999 }),
+      int('isMax', 'body', { enum: [0, 1] }),
+    ],
+  },
+];
+
+export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) => [op.id, op]));
+
+export function getOperation(id: string): Operation | undefined {
+  return OPERATIONS.get(id);
+}
+
+/** NovaStar's calls are `<module>/<action>` under the API root, all POST with a signed envelope. */
+export const NOVASTAR_PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;

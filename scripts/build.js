@@ -1,0 +1,22 @@
+// Compiles the TypeScript into dist/ and puts each node's editor files where
+// Node-RED looks for them: dist/nodes/X.html, dist/nodes/locales/<lang>/, dist/nodes/icons/.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+fs.rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+
+const nodesOut = path.join(dist, 'nodes');
+fs.mkdirSync(nodesOut, { recursive: true });
+for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
+  if (file.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', file), path.join(nodesOut, file));
+}
+for (const dir of ['locales', 'icons']) {
+  const from = path.join(root, dir);
+  if (fs.existsSync(from)) fs.cpSync(from, path.join(nodesOut, dir), { recursive: true });
+}
