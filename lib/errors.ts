@@ -18,6 +18,9 @@ export interface OpenApiErrorDetails {
   httpStatus?: number;
   /** The parameter an INVALID_INPUT error is about. */
   parameter?: string;
+  /** What was wrong with it (required, type, tooLong, …) and the limits, for translated messages. */
+  reason?: string;
+  limits?: Record<string, string | number>;
   /** The vendor's own message, where the vendor refused. */
   vendorMessage?: string;
   /** True when the same call may be repeated unchanged (idempotent read, transient failure). */
@@ -37,6 +40,8 @@ export class OpenApiError extends Error {
   path?: string;
   httpStatus?: number;
   parameter?: string;
+  reason?: string;
+  limits?: Record<string, string | number>;
   vendorMessage?: string;
   retryable: boolean;
   serverDate?: number;
@@ -46,7 +51,7 @@ export class OpenApiError extends Error {
     this.name = 'OpenApiError';
     this.code = code;
     this.retryable = details.retryable ?? false;
-    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'vendorMessage', 'serverDate'] as const) {
+    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }
@@ -65,8 +70,21 @@ export class OpenApiError extends Error {
   }
 }
 
-export function invalidInput(parameter: string, problem: string, platform?: Platform): OpenApiError {
-  return new OpenApiError(ErrorCodes.INVALID_INPUT, `${parameter}: ${problem}`, { parameter, platform });
+const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> = {
+  required: () => 'is required',
+  type: (l) => `must be ${l.expected}`,
+  tooLong: (l) => `is longer than ${l.limit}`,
+  tooShort: (l) => `is shorter than ${l.limit}`,
+  pattern: () => 'has the wrong format',
+  range: (l) => `must be between ${l.min} and ${l.max}`,
+  enum: (l) => `must be one of ${l.values}`,
+  tooMany: (l) => `has more than ${l.limit} items`,
+  unsafeKey: (l) => `holds the forbidden key ${l.key}`,
+};
+
+/** A bad input, found before anything is sent. `reason` is one of the keys above. */
+export function invalidInput(parameter: string, reason: keyof typeof PROBLEMS, limits: Record<string, string | number> = {}): OpenApiError {
+  return new OpenApiError(ErrorCodes.INVALID_INPUT, `${parameter} ${PROBLEMS[reason](limits)}`, { parameter, reason, limits });
 }
 
 /** Replaces every occurrence of each secret (and of its URL-encoded form) with "***". */

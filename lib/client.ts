@@ -1,0 +1,268 @@
+// OpenApiClient: one per account. It validates, signs, sends and reads every
+// call, sharing one session (token) and one HTTP transport per account.
+import { Clock } from './clock';
+import { ErrorCodes, OpenApiError, redactError } from './errors';
+import { Transport } from './http';
+import { getOperation, NOVASTAR_PATH, type AuthMode, type Operation } from './operations';
+import { Session, type SessionEvent, type TokenSet } from './session';
+import { checkJsonValue, isPlainObject, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
+import { invalidInput } from './errors';
+import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest } from './types';
+import type { PlatformAdapter, PlatformContext } from './platforms/platform';
+import { quectelAppAdapter } from './platforms/quectel-app';
+import { quectelSaasAdapter } from './platforms/quectel-saas';
+import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './platforms/onbright';
+import { novastarAdapter } from './platforms/novastar';
+import { QUECTEL_DEFAULT_BASE_URL } from './platforms/quectel';
+
+export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
+  'quectel-app': QUECTEL_DEFAULT_BASE_URL,
+  'quectel-saas': QUECTEL_DEFAULT_BASE_URL,
+  onbright: ONBRIGHT_DEFAULT_BASE_URL,
+  // The API runs on the processor itself: there is no default.
+  novastar: undefined,
+};
+
+const ADAPTERS: Record<Platform, (ctx: PlatformContext) => PlatformAdapter> = {
+  'quectel-app': quectelAppAdapter,
+  'quectel-saas': quectelSaasAdapter,
+  onbright: onbrightAdapter,
+  novastar: novastarAdapter,
+};
+
+/** Credentials each platform cannot work without. */
+const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials'])[]> = {
+  'quectel-app': ['phone', 'password', 'userDomainSecret'],
+  'quectel-saas': ['accessKey', 'accessSecret'],
+  onbright: ['clientId', 'clientSecret', 'uniqueKey'],
+  novastar: ['pId', 'secretKey'],
+};
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  query?: unknown;
+  body?: unknown;
+}
+
+export interface ClientOptions {
+  onEvent?: (event: SessionEvent) => void;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Retries of a safe call (GET) after 5xx, 429 or a dropped connection. */
+  retries?: number;
+  retryBaseMs?: number;
+}
+
+export interface PagedResult {
+  items: unknown[];
+  total: number | undefined;
+  pages: number;
+  meta: CallResult['meta'];
+}
+
+function validBaseUrl(config: AccountConfig): string {
+  const url = (config.baseUrl ?? '').trim() || DEFAULT_BASE_URLS[config.platform];
+  if (!url) throw invalidInput('baseUrl', 'required');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidInput('baseUrl', 'pattern');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidInput('baseUrl', 'pattern');
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) throw invalidInput('baseUrl', 'pattern');
+  return url.replace(/\/+$/, '');
+}
+
+export class OpenApiClient {
+  readonly platform: Platform;
+  private readonly clock = new Clock();
+  private readonly transport: Transport;
+  private readonly adapter: PlatformAdapter;
+  private readonly session?: Session;
+  private readonly config: AccountConfig;
+
+  constructor(config: AccountConfig, options: ClientOptions = {}) {
+    if (!PLATFORMS.includes(config?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
+    this.platform = config.platform;
+    this.config = { ...config, credentials: { ...config.credentials } };
+    const timeout = config.timeout ?? 10_000;
+    if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
+    for (const name of REQUIRED_CREDENTIALS[this.platform]) {
+      if (!this.config.credentials[name]) throw invalidInput(name, 'required');
+    }
+    this.transport = new Transport({
+      platform: this.platform,
+      baseUrl: validBaseUrl(config),
+      timeout,
+      clock: this.clock,
+      retries: options.retries,
+      retryBaseMs: options.retryBaseMs,
+    });
+    this.adapter = ADAPTERS[this.platform]({ config: this.config, transport: this.transport, clock: this.clock });
+    const { login, refresh, renewAt } = this.adapter;
+    if (login && renewAt) {
+      this.session = new Session(
+        { login, refresh, renewAt },
+        { clock: this.clock, onEvent: options.onEvent, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs },
+      );
+    }
+  }
+
+  /** Calls a catalogue operation with its parameters (checked before anything is sent). */
+  async call(operationId: string, params?: unknown): Promise<CallResult> {
+    const op = getOperation(operationId);
+    if (!op || op.internal) throw invalidInput('operation', 'enum', { values: operationId });
+    if (op.platform !== this.platform) throw invalidInput('operation', 'enum', { values: `an operation of ${this.platform}` });
+    const values = validateParams(op, params, this.config);
+    const query: Record<string, string> = {};
+    let body: Record<string, unknown> | undefined;
+    for (const spec of op.params) {
+      if (!(spec.name in values)) continue;
+      if (spec.in === 'query') query[spec.name] = String(values[spec.name]);
+      else (body ??= {})[spec.name] = values[spec.name];
+    }
+    // A body-carrying call with nothing set still sends an empty JSON object.
+    if (!body && op.params.some((p) => p.in === 'body')) body = {};
+    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op);
+  }
+
+  /** Any endpoint of the platform: method, path relative to the base URL, query and JSON body. */
+  async request(raw: RawRequest): Promise<CallResult> {
+    const method = String(raw?.method ?? (this.platform === 'novastar' ? 'POST' : 'GET')).toUpperCase() as HttpMethod;
+    if (!HTTP_METHODS.includes(method)) throw invalidInput('method', 'enum', { values: HTTP_METHODS.join(', ') });
+    const path = raw?.path;
+    if (typeof path !== 'string' || path.length > 512) throw invalidInput('path', 'type', { expected: 'a string of at most 512 characters' });
+    if (this.platform === 'novastar') {
+      if (!NOVASTAR_PATH.test(path)) throw invalidInput('path', 'pattern');
+    } else if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path.includes('..') || path.startsWith('//')) {
+      throw invalidInput('path', 'pattern');
+    }
+    const query: Record<string, string> = {};
+    if (raw.query !== undefined && raw.query !== null) {
+      if (!isPlainObject(raw.query)) throw invalidInput('query', 'type', { expected: `an object, not ${kindOf(raw.query)}` });
+      for (const [key, value] of Object.entries(raw.query)) {
+        if (['__proto__', 'constructor', 'prototype'].includes(key)) throw invalidInput('query', 'unsafeKey', { key });
+        if (value === undefined || value === null) continue;
+        if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
+        query[key] = String(value);
+      }
+    }
+    let body = raw.body;
+    if (method === 'GET' && this.platform !== 'novastar') body = undefined;
+    if (body !== undefined) {
+      checkJsonValue('payload', body);
+      if (JSON.stringify(body).length > MAX_BODY_BYTES) throw invalidInput('payload', 'tooLong', { limit: `${MAX_BODY_BYTES} bytes` });
+    }
+    const prepared: PreparedRequest = { method, path: this.platform === 'novastar' ? `/${path.replace(/^\//, '')}` : path, query, headers: {}, body };
+    return this.execute(prepared, this.platform === 'novastar' ? 'envelope' : 'token');
+  }
+
+  /** Every page of a paged operation, up to maxItems. */
+  async callAllPages(operationId: string, params?: unknown, maxItems = 100_000): Promise<PagedResult> {
+    const op = getOperation(operationId);
+    if (!op?.paging) throw invalidInput('operation', 'enum', { values: 'a paged operation' });
+    const paging = op.paging;
+    const base = isPlainObject(params) ? { ...params } : params;
+    const items: unknown[] = [];
+    const first = Number((base as Record<string, unknown> | undefined)?.[paging.page] ?? 1) || 1;
+    const size = Number((base as Record<string, unknown> | undefined)?.[paging.size] ?? 100) || 100;
+    let total: number | undefined;
+    let meta: CallResult['meta'] | undefined;
+    let pages = 0;
+    const started = Date.now();
+    for (let page = first; ; page++) {
+      const result = await this.call(operationId, { ...(base as object), [paging.page]: page, [paging.size]: size });
+      pages++;
+      meta = result.meta;
+      const found = dig(result.raw, paging.items);
+      const pageItems = Array.isArray(found) ? found : [];
+      total = Number(dig(result.raw, paging.total)) || undefined;
+      items.push(...pageItems);
+      if (pageItems.length < size || items.length >= (total ?? Infinity) || items.length >= maxItems) break;
+    }
+    return { items: items.slice(0, maxItems), total, pages, meta: { ...meta!, durationMs: Date.now() - started } };
+  }
+
+  /** Proves the credentials work: a login, or for NovaStar a read of the device details. */
+  async testConnection(): Promise<void> {
+    try {
+      if (this.session) await this.session.renew();
+      else await this.request({ method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } });
+    } catch (err) {
+      throw this.redact(err);
+    }
+  }
+
+  /** Cancels timers and every request in flight. */
+  close(): void {
+    this.session?.close();
+    this.transport.close();
+  }
+
+  private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation): Promise<CallResult> {
+    const started = Date.now();
+    const needsToken = this.adapter.needsToken(auth) && this.session !== undefined;
+    try {
+      let token: TokenSet | undefined = needsToken ? await this.session!.token() : undefined;
+      let attempts = 0;
+      for (let round = 1; ; round++) {
+        // Signed again on each round: a fresh timestamp, random and token.
+        const signed = this.adapter.sign(req, auth, token);
+        const answer = await this.transport.send(signed, signed.method === 'GET');
+        attempts += answer.attempts;
+        try {
+          const read = this.adapter.read(answer, signed);
+          return {
+            data: read.data,
+            raw: read.raw,
+            meta: {
+              platform: this.platform,
+              operation: op?.id,
+              method: signed.method,
+              path: req.path,
+              httpStatus: answer.status,
+              code: read.code,
+              message: read.message,
+              durationMs: Date.now() - started,
+              attempts,
+            },
+          };
+        } catch (err) {
+          if (round === 1 && err instanceof OpenApiError) {
+            if (needsToken && token && this.adapter.isTokenRejected(err)) {
+              this.session!.invalidate(token);
+              token = await this.session!.token();
+              continue;
+            }
+            // The clock was already corrected from this answer's Date header.
+            if (this.adapter.isTimestampRejected(err)) continue;
+          }
+          throw err;
+        }
+      }
+    } catch (err) {
+      throw this.redact(err);
+    }
+  }
+
+  private redact(err: unknown): OpenApiError {
+    const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { platform: this.platform });
+    const c = this.config.credentials;
+    return redactError(error, [
+      ...this.adapter.secrets(),
+      ...(this.session?.tokens() ?? []),
+      ...[c.password, c.userDomainSecret, c.accessSecret, c.clientSecret, c.uniqueKey, c.secretKey].filter((s): s is string => !!s),
+    ]);
+  }
+}
+
+function dig(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,147 @@
+// One axios instance per account: base URL, timeout, keep-alive, no absolute
+// URLs (a path from a message can never reach another host), size limits.
+// Safe calls are retried; a request that may have reached the vendor is not.
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { ErrorCodes, OpenApiError } from './errors';
+import type { Clock } from './clock';
+import type { HttpAnswer, Platform, PreparedRequest } from './types';
+
+export interface TransportOptions {
+  platform: Platform;
+  baseUrl: string;
+  timeout: number;
+  clock: Clock;
+  /** Largest answer accepted, in bytes. */
+  maxAnswerBytes?: number;
+  /** Retries of a safe call after the first attempt. */
+  retries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+const TRANSPORT_CODES = new Set(['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+/** Failures after which a read may simply be sent again. */
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN']);
+
+/** Encodes a query the way the vendors' examples do: every key and value percent-encoded. */
+export function encodeQuery(query: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(query)) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(query[key])}`);
+  return parts.join('&');
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export class Transport {
+  private readonly axios: AxiosInstance;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly controller = new AbortController();
+
+  constructor(private readonly opts: TransportOptions) {
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+    };
+    this.axios = axios.create({
+      baseURL: opts.baseUrl,
+      timeout: opts.timeout,
+      allowAbsoluteUrls: false,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      maxContentLength: opts.maxAnswerBytes ?? 10 * 1024 * 1024,
+      maxBodyLength: 2 * 1024 * 1024,
+      maxRedirects: 0,
+      proxy: false,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+    });
+  }
+
+  /** Sends one request; `safe` calls (reads) are retried on 5xx, 429 and dropped connections. */
+  async send(req: PreparedRequest, safe: boolean): Promise<HttpAnswer & { attempts: number }> {
+    const retries = this.opts.retries ?? 2;
+    for (let attempt = 1; ; attempt++) {
+      let answer: HttpAnswer | undefined;
+      let failure: OpenApiError | undefined;
+      try {
+        answer = await this.once(req);
+      } catch (err) {
+        failure = err as OpenApiError;
+      }
+      const retryable = failure
+        // A refused connection never reached the vendor: even a creating call may be repeated.
+        ? (safe && RETRYABLE_CODES.has(String(failure.code))) || failure.code === 'ECONNREFUSED'
+        : safe && (answer!.status >= 500 || answer!.status === 429);
+      if (!retryable || attempt > retries || this.controller.signal.aborted) {
+        if (failure) throw failure;
+        return { ...answer!, attempts: attempt };
+      }
+      const base = this.opts.retryBaseMs ?? 200;
+      const delay = Math.min(this.opts.retryMaxMs ?? 2000, base * 2 ** (attempt - 1));
+      await sleep(delay / 2 + Math.random() * (delay / 2), this.controller.signal);
+    }
+  }
+
+  private async once(req: PreparedRequest): Promise<HttpAnswer> {
+    const query = encodeQuery(req.query);
+    try {
+      const res = await this.axios.request<string>({
+        method: req.method,
+        url: query ? `${req.path}?${query}` : req.path,
+        headers: { Accept: 'application/json', ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: this.controller.signal,
+      });
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers[key.toLowerCase()] = value;
+      this.opts.clock.observe(headers.date);
+      return { status: res.status, headers, text: typeof res.data === 'string' ? res.data : '' };
+    } catch (err) {
+      throw this.transportError(err, req);
+    }
+  }
+
+  /** Maps an axios failure to a transport code; never carries the URL (its query may hold a token). */
+  private transportError(err: unknown, req: PreparedRequest): OpenApiError {
+    const details = { platform: this.opts.platform, path: req.path };
+    if (this.controller.signal.aborted || axios.isCancel(err)) {
+      return new OpenApiError(ErrorCodes.ECANCELED, 'the account was closed before the call finished', details);
+    }
+    if (isAxiosError(err)) {
+      const cause = (err.cause ?? {}) as { code?: string };
+      const code = [err.code, cause.code].find((c) => c && TRANSPORT_CODES.has(c));
+      if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+        return new OpenApiError(ErrorCodes.ETIMEDOUT, `no answer within ${this.opts.timeout} ms`, { ...details, retryable: true });
+      }
+      if (code) return new OpenApiError(code, `connection failed (${code})`, { ...details, retryable: true });
+      if (err.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(err.message)) {
+        return new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer is larger than allowed', details);
+      }
+      if (/aborted|socket hang up/i.test(err.message)) {
+        return new OpenApiError(ErrorCodes.ECONNRESET, 'the connection was closed before the answer was complete', { ...details, retryable: true });
+      }
+      return new OpenApiError(err.code ?? ErrorCodes.BAD_RESPONSE, `request failed: ${err.code ?? 'unknown error'}`, details);
+    }
+    return new OpenApiError(ErrorCodes.BAD_RESPONSE, 'request failed', details);
+  }
+
+  /** Cancels every request in flight and frees the sockets. */
+  close(): void {
+    this.controller.abort();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}

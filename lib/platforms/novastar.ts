@@ -1,0 +1,66 @@
+// NovaStar H-series processors: every call is a POST of the envelope
+// {body, sign, pId, timeStamp}; with encryption on, body is DES and the sign
+// covers the secret. Answers are verified and decrypted the same way.
+import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
+import { ErrorCodes, OpenApiError } from '../errors';
+import type { AuthMode } from '../operations';
+import type { HttpAnswer, PreparedRequest } from '../types';
+import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+
+export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
+  const { config, clock } = ctx;
+  const pId = config.credentials.pId ?? '';
+  const secretKey = config.credentials.secretKey ?? '';
+  const encrypt = config.encrypt !== false;
+
+  function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
+    const path = req.path;
+    const body = parseJsonObject(answer, 'novastar', path);
+    // Some firmware writes the key as "status " with a trailing space.
+    const statusValue = 'status' in body ? body.status : body['status '];
+    const status = typeof statusValue === 'string' && statusValue.trim() !== '' ? Number(statusValue) : statusValue;
+    const message = typeof body.msg === 'string' ? body.msg : '';
+    if (typeof status !== 'number' || Number.isNaN(status)) {
+      throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer has no status', { platform: 'novastar', path, httpStatus: answer.status });
+    }
+    if (status !== 0) throw vendorError(status, message, answer, 'novastar', path);
+
+    const sent = req.body as { timeStamp: string };
+    const timeStamp = typeof body.timeStamp === 'string' || typeof body.timeStamp === 'number' ? String(body.timeStamp) : sent.timeStamp;
+    const cipher = typeof body.body === 'string' ? body.body : '';
+    const expected = novastarSign({ encrypt, timeStamp, pId, secretKey, body: cipher });
+    if (body.sign !== expected) {
+      throw new OpenApiError(ErrorCodes.SIGN_MISMATCH, 'the answer\'s sign does not verify: wrong secretKey, or the answer was altered', { platform: 'novastar', path });
+    }
+
+    let data: unknown = body.body ?? null;
+    if (encrypt || typeof data === 'string') {
+      try {
+        const text = encrypt ? (cipher === '' ? '' : desDecrypt(cipher, secretKey)) : String(data);
+        data = text.trim() === '' ? null : JSON.parse(text);
+      } catch {
+        throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer\'s body is not JSON after decryption', { platform: 'novastar', path });
+      }
+    }
+    return { data, code: 0, message, raw: body };
+  }
+
+  const adapter: PlatformAdapter = {
+    platform: 'novastar',
+    needsToken: () => false,
+
+    sign(req: PreparedRequest, _auth: AuthMode): PreparedRequest {
+      const timeStamp = String(clock.now());
+      const plain = req.body ?? {};
+      const body = encrypt ? desEncrypt(JSON.stringify(plain), secretKey) : plain;
+      const sign = novastarSign({ encrypt, timeStamp, pId, secretKey, body: typeof body === 'string' ? body : undefined });
+      return { ...req, method: 'POST', body: { body, sign, pId, timeStamp } };
+    },
+
+    read,
+    isTokenRejected: () => false,
+    isTimestampRejected: () => false,
+    secrets: () => [secretKey].filter((s) => !!s),
+  };
+  return adapter;
+}

@@ -1,0 +1,78 @@
+// On-Bright OBOX cloud: OAuth2 client credentials, then a company login with
+// the uniqueKey; every call carries ?access_token=…&uniqueKey=….
+import { onbrightBasicAuth } from '../crypto';
+import { ErrorCodes, OpenApiError } from '../errors';
+import { getOperation, type AuthMode } from '../operations';
+import type { TokenSet } from '../session';
+import type { HttpAnswer, PreparedRequest } from '../types';
+import { num, parseJsonObject, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+
+export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
+/** status 200 select, 201 add, 204 delete, 205 update. */
+const SUCCESS = new Set([200, 201, 204, 205]);
+
+export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
+  const { config, clock } = ctx;
+  const creds = config.credentials;
+  const basic = () => onbrightBasicAuth(creds.clientId ?? '', creds.clientSecret ?? '');
+  /** The first login's token lives only between the two steps, but may be echoed in an error. */
+  let clientToken: string | undefined;
+
+  function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
+    const path = req.path;
+    // A 2xx without a body (a plain 204) is a success with nothing to say.
+    if (answer.status >= 200 && answer.status < 300 && answer.text.trim() === '') return { data: null, code: answer.status, message: '', raw: {} };
+    const body = parseJsonObject(answer, 'onbright', path);
+    // The OAuth layer answers {error, error_description} with an HTTP error status.
+    if (typeof body.error === 'string') {
+      const code = answer.status >= 400 ? answer.status : body.error;
+      throw vendorError(code, [body.error, body.error_description].filter(Boolean).join(': '), answer, 'onbright', path);
+    }
+    // The login steps answer plain OAuth token objects.
+    if (typeof body.access_token === 'string') return { data: null, code: answer.status, message: '', raw: body };
+    const status = num(body.status);
+    const message = str(body.message) ?? '';
+    if (status !== undefined && SUCCESS.has(status) && answer.status < 400) return { data: body.data ?? null, code: status, message, raw: body };
+    throw vendorError(status ?? `HTTP_${answer.status}`, message, answer, 'onbright', path);
+  }
+
+  const adapter: PlatformAdapter = {
+    platform: 'onbright',
+    needsToken: (auth: AuthMode) => auth === 'token',
+
+    sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest {
+      if (auth !== 'token') return req;
+      return {
+        ...req,
+        query: { ...req.query, access_token: token?.accessToken ?? '', uniqueKey: creds.uniqueKey ?? '' },
+        headers: { ...req.headers, Authorization: basic() },
+      };
+    },
+
+    read,
+    isTokenRejected: (err) => Number(err.code) === 401 || err.httpStatus === 401,
+    isTimestampRejected: () => false,
+
+    async login(): Promise<TokenSet> {
+      const first = getOperation('onbright.clientLogin')!;
+      const second = getOperation('onbright.companyLogin')!;
+      const one = await sendSigned(ctx, adapter, () => ({
+        method: first.method, path: first.path, query: { grant_type: 'client_credentials' }, headers: { Authorization: basic() },
+      }));
+      clientToken = str(one.raw.access_token);
+      const two = await sendSigned(ctx, adapter, () => ({
+        method: second.method, path: second.path, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey ?? '' }, headers: { Authorization: basic() },
+      }));
+      const accessToken = str(two.raw.access_token);
+      if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: second.path });
+      const now = clock.now();
+      return { accessToken, expiresAt: now + (num(two.raw.expires_in) ?? 3600) * 1000, obtainedAt: now, refreshToken: str(two.raw.refresh_token) };
+    },
+
+    // No refresh endpoint is documented: log in again an hour (or a tenth of the lifetime) ahead.
+    renewAt: (t: TokenSet) => t.expiresAt - Math.min(60 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
+
+    secrets: () => [creds.clientSecret, creds.uniqueKey, clientToken, basic().slice('Basic '.length)].filter((s): s is string => !!s),
+  };
+  return adapter;
+}

@@ -1,0 +1,101 @@
+import { ErrorCodes, OpenApiError } from '../errors';
+import type { Clock } from '../clock';
+import type { Transport } from '../http';
+import type { AuthMode } from '../operations';
+import type { Authenticator, TokenSet } from '../session';
+import type { AccountConfig, HttpAnswer, Platform, PreparedRequest } from '../types';
+
+/** What a platform adapter is given to work with. */
+export interface PlatformContext {
+  config: AccountConfig;
+  transport: Transport;
+  clock: Clock;
+}
+
+/** The business part of an answer. */
+export interface ReadAnswer {
+  data: unknown;
+  code: string | number | undefined;
+  message: string;
+  raw: Record<string, unknown>;
+}
+
+/** One vendor: how to log in, how to sign a request, how to read an answer. */
+export interface PlatformAdapter extends Partial<Authenticator> {
+  readonly platform: Platform;
+  /** Whether calls of this auth mode carry the session's token. */
+  needsToken(auth: AuthMode): boolean;
+  /** Adds the signature, encryption or token to a request. */
+  sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest;
+  /** Reads an answer; throws OpenApiError for a refusal or an unreadable answer. */
+  read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer;
+  /** The vendor refused the token: drop it, log in again, retry once. */
+  isTokenRejected(err: OpenApiError): boolean;
+  /** The vendor refused the timestamp: the clock was corrected from the answer, retry once. */
+  isTimestampRejected(err: OpenApiError): boolean;
+  /** A harmless call proving the credentials work (for token platforms: a login). */
+  check?(): Promise<void>;
+  /** Credential values and transient secrets to scrub from any error text. */
+  secrets(): string[];
+}
+
+/** Parses a JSON object answer, or throws BAD_RESPONSE (or the HTTP status when the body says nothing). */
+export function parseJsonObject(answer: HttpAnswer, platform: Platform, path: string): Record<string, unknown> {
+  const details = { platform, path, httpStatus: answer.status };
+  let body: unknown;
+  try {
+    body = answer.text.trim() === '' ? undefined : JSON.parse(answer.text);
+  } catch {
+    body = undefined;
+  }
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (answer.status >= 400) {
+    return throwHttp(answer, platform, path);
+  }
+  const what = answer.text.trim() === '' ? 'an empty answer' : /^\s*</.test(answer.text) ? 'an HTML page instead of JSON' : 'an answer that is not a JSON object';
+  throw new OpenApiError(ErrorCodes.BAD_RESPONSE, `the vendor sent ${what} (HTTP ${answer.status})`, details);
+}
+
+export function throwHttp(answer: HttpAnswer, platform: Platform, path: string): never {
+  throw new OpenApiError(`HTTP_${answer.status}`, `the vendor answered HTTP ${answer.status}`, {
+    platform,
+    path,
+    httpStatus: answer.status,
+    retryable: answer.status >= 500 || answer.status === 429,
+  });
+}
+
+/** A vendor's refusal, with its own code and text. */
+export function vendorError(code: string | number, text: unknown, answer: HttpAnswer, platform: Platform, path: string): OpenApiError {
+  const vendorMessage = typeof text === 'string' && text ? text : undefined;
+  return new OpenApiError(code, vendorMessage ?? `refused with code ${code}`, {
+    platform,
+    path,
+    httpStatus: answer.status,
+    vendorMessage,
+    serverDate: answer.headers.date ? Date.parse(answer.headers.date) : undefined,
+  });
+}
+
+/** Sends a login-type request and reads it with the adapter, retrying once after a timestamp refusal. */
+export async function sendSigned(ctx: PlatformContext, adapter: PlatformAdapter, build: () => PreparedRequest): Promise<ReadAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const req = build();
+    const answer = await ctx.transport.send(req, req.method === 'GET');
+    try {
+      return adapter.read(answer, req);
+    } catch (err) {
+      if (attempt === 1 && err instanceof OpenApiError && adapter.isTimestampRejected(err)) continue;
+      throw err;
+    }
+  }
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function num(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}

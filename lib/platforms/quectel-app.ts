@@ -1,0 +1,93 @@
+// Quectel Developer Center, App (end-user) OpenAPI.
+import { quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, randomString } from '../crypto';
+import { ErrorCodes, OpenApiError } from '../errors';
+import { getOperation, type AuthMode } from '../operations';
+import type { TokenSet } from '../session';
+import type { HttpAnswer, PreparedRequest } from '../types';
+import { isQuectelTimestampRejection, readQuectel } from './quectel';
+import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+
+/** 5032 token verification failed, 5106 token missing. */
+const TOKEN_CODES = new Set([5032, 5106]);
+
+export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
+  const { config, clock } = ctx;
+  const creds = config.credentials;
+  const userDomain = config.userDomain ?? '';
+  const internationalCode = config.internationalCode || '86';
+
+  /** Reads a login or refresh answer: data.accessToken and data.refreshToken, expiry in epoch seconds. */
+  function tokenSet(answer: ReadAnswer, path: string): TokenSet {
+    const data = (answer.data ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    const accessToken = str(data.accessToken?.token);
+    const expiresSec = num(data.accessToken?.expirationTime);
+    if (!accessToken || expiresSec === undefined) {
+      throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the login answer holds no access token', { platform: 'quectel-app', path });
+    }
+    const refreshSec = num(data.refreshToken?.expirationTime);
+    return {
+      accessToken,
+      expiresAt: expiresSec * 1000,
+      obtainedAt: clock.now(),
+      refreshToken: str(data.refreshToken?.token),
+      refreshExpiresAt: refreshSec === undefined ? undefined : refreshSec * 1000,
+    };
+  }
+
+  const adapter: PlatformAdapter = {
+    platform: 'quectel-app',
+
+    needsToken: (auth: AuthMode) => auth === 'token',
+
+    sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest {
+      switch (auth) {
+        case 'sms-signature': {
+          const random = randomString(16);
+          const ts = String(clock.now());
+          const q = req.query;
+          const signature = quectelSmsSignature({ phone: q.phone, codeType: q.codeType, random, ts, userDomainSecret: creds.userDomainSecret ?? '' });
+          return { ...req, query: { ...q, random, ts, userDomain, signature } };
+        }
+        case 'register': {
+          const body = req.body as Record<string, unknown>;
+          const random = randomString(16);
+          return { ...req, body: { ...body, random, pwd: quectelEncryptPassword(String(body.pwd), random), userDomain } };
+        }
+        case 'token':
+          return { ...req, headers: { ...req.headers, Authorization: token?.accessToken ?? '' } };
+        default:
+          return req;
+      }
+    },
+
+    read: (answer: HttpAnswer, req: PreparedRequest) => readQuectel(answer, 'quectel-app', req.path),
+
+    isTokenRejected: (err) => TOKEN_CODES.has(Number(err.code)) || err.httpStatus === 401,
+    isTimestampRejected: isQuectelTimestampRejection,
+
+    async login(): Promise<TokenSet> {
+      const op = getOperation('quectel-app.phoneLogin')!;
+      const answer = await sendSigned(ctx, adapter, () => {
+        const random = randomString(16);
+        const pwd = quectelEncryptPassword(creds.password ?? '', random);
+        const phone = creds.phone ?? '';
+        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret ?? '' });
+        return { method: op.method, path: op.path, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} };
+      });
+      return tokenSet(answer, op.path);
+    },
+
+    async refresh(current: TokenSet): Promise<TokenSet> {
+      if (!current.refreshToken) throw new OpenApiError(5115, 'no refresh token');
+      const op = getOperation('quectel-app.refreshToken')!;
+      const answer = await sendSigned(ctx, adapter, () => ({ method: op.method, path: op.path, query: { refreshToken: current.refreshToken! }, headers: {} }));
+      return tokenSet(answer, op.path);
+    },
+
+    /** Five minutes ahead, or a tenth of the lifetime for short-lived tokens. */
+    renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
+
+    secrets: () => [creds.password, creds.userDomainSecret].filter((s): s is string => !!s),
+  };
+  return adapter;
+}

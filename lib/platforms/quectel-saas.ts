@@ -1,0 +1,64 @@
+// Quectel Developer Center, SaaS OpenAPI: AccessKey login, then the token as the Authorization header.
+import { quectelSaasCredentials } from '../crypto';
+import { ErrorCodes, OpenApiError } from '../errors';
+import { getOperation, type AuthMode } from '../operations';
+import type { TokenSet } from '../session';
+import type { HttpAnswer, PreparedRequest } from '../types';
+import { isQuectelTimestampRejection, readQuectel } from './quectel';
+import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+
+/** 91001 token does not exist, 91004 token incorrect. */
+const TOKEN_CODES = new Set([91001, 91004]);
+/** The document advises a refresh every hour, whatever expires_in says. */
+const MAX_TOKEN_AGE_MS = 60 * 60_000;
+
+export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
+  const { config, clock } = ctx;
+  const creds = config.credentials;
+
+  function tokenSet(answer: ReadAnswer, path: string): TokenSet {
+    const accessToken = str(answer.raw.access_token);
+    if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the login answer holds no access token', { platform: 'quectel-saas', path });
+    const now = clock.now();
+    const lifetimeSec = num(answer.raw.expires_in) ?? num(answer.raw.expire_in) ?? 7200;
+    return { accessToken, expiresAt: now + lifetimeSec * 1000, obtainedAt: now };
+  }
+
+  const adapter: PlatformAdapter = {
+    platform: 'quectel-saas',
+    needsToken: (auth: AuthMode) => auth === 'token',
+
+    sign: (req: PreparedRequest, auth: AuthMode, token?: TokenSet) =>
+      auth === 'token' ? { ...req, headers: { ...req.headers, Authorization: token?.accessToken ?? '' } } : req,
+
+    read: (answer: HttpAnswer, req: PreparedRequest) => readQuectel(answer, 'quectel-saas', req.path),
+
+    isTokenRejected: (err) => TOKEN_CODES.has(Number(err.code)) || err.httpStatus === 401,
+    isTimestampRejected: isQuectelTimestampRejection,
+
+    async login(): Promise<TokenSet> {
+      const op = getOperation('quectel-saas.login')!;
+      const answer = await sendSigned(ctx, adapter, () => {
+        const { username, password } = quectelSaasCredentials(creds.accessKey ?? '', creds.accessSecret ?? '', clock.now());
+        return { method: op.method, path: op.path, query: { grant_type: 'password', username, password }, headers: {} };
+      });
+      return tokenSet(answer, op.path);
+    },
+
+    async refresh(current: TokenSet): Promise<TokenSet> {
+      const op = getOperation('quectel-saas.refreshToken')!;
+      const answer = await sendSigned(ctx, adapter, () => ({
+        method: op.method,
+        path: op.path,
+        query: { refresh_token: current.accessToken, grant_type: 'refresh_token' },
+        headers: {},
+      }));
+      return tokenSet(answer, op.path);
+    },
+
+    renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),
+
+    secrets: () => [creds.accessSecret].filter((s): s is string => !!s),
+  };
+  return adapter;
+}

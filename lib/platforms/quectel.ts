@@ -1,0 +1,22 @@
+// What Quectel's App and SaaS APIs share: the answer {code, msg, data}, with
+// 200 for success, and millisecond timestamps checked against the server.
+import type { OpenApiError } from '../errors';
+import type { HttpAnswer, Platform } from '../types';
+import { parseJsonObject, vendorError, type ReadAnswer } from './platform';
+
+export const QUECTEL_DEFAULT_BASE_URL = 'https://iot-api.quectelcn.com';
+/** "Timestamp out of range": the request's ts is more than 10 minutes from the server's clock. */
+export const QUECTEL_BAD_TIMESTAMP = 5145;
+
+export function readQuectel(answer: HttpAnswer, platform: Platform, path: string): ReadAnswer {
+  const body = parseJsonObject(answer, platform, path);
+  const code = body.code;
+  const message = typeof body.msg === 'string' ? body.msg : '';
+  if (code === 200 || code === '200') return { data: body.data ?? null, code: 200, message, raw: body };
+  const vendorCode = typeof code === 'number' || typeof code === 'string' ? code : `HTTP_${answer.status}`;
+  throw vendorError(vendorCode, message || (typeof body.error === 'string' ? body.error : ''), answer, platform, path);
+}
+
+export function isQuectelTimestampRejection(err: OpenApiError): boolean {
+  return Number(err.code) === QUECTEL_BAD_TIMESTAMP;
+}

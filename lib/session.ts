@@ -1,0 +1,155 @@
+// The account's token keeper: one login in flight however many calls wait,
+// renewal ahead of expiry, and a backoff after failed logins (the vendors
+// lock accounts and block IPs that keep failing).
+import { ErrorCodes, OpenApiError } from './errors';
+import type { Clock } from './clock';
+
+export interface TokenSet {
+  accessToken: string;
+  /** Server-clock milliseconds when the access token lapses. */
+  expiresAt: number;
+  obtainedAt: number;
+  refreshToken?: string;
+  refreshExpiresAt?: number;
+}
+
+/** What a platform offers the session. */
+export interface Authenticator {
+  login(): Promise<TokenSet>;
+  /** Renews with a refresh token or endpoint; absent where the platform has none. */
+  refresh?(current: TokenSet): Promise<TokenSet>;
+  /** When to renew a token (server-clock ms), ahead of its expiry. */
+  renewAt(token: TokenSet): number;
+}
+
+export type SessionEvent =
+  | { type: 'login-start' }
+  | { type: 'login-ok'; renewed: boolean }
+  | { type: 'login-failed'; error: OpenApiError; retryInMs: number };
+
+export interface SessionOptions {
+  clock: Clock;
+  onEvent?: (event: SessionEvent) => void;
+  /** First wait after a failed login; it doubles with each failure up to backoffMaxMs. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+/** setTimeout cannot wait longer than this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A token this close to its expiry is not used any more. */
+const EXPIRY_SAFETY_MS = 30_000;
+
+export class Session {
+  private current?: TokenSet;
+  private pending?: Promise<TokenSet>;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private retryAt = 0;
+  private lastError?: OpenApiError;
+  private closed = false;
+  /** Tokens handed out recently, so errors can be scrubbed of them. */
+  private readonly recentTokens: string[] = [];
+
+  constructor(private readonly auth: Authenticator, private readonly opts: SessionOptions) {}
+
+  /** A valid token, logging in first when there is none. */
+  async token(): Promise<TokenSet> {
+    const now = this.opts.clock.now();
+    const t = this.current;
+    if (t && now < t.expiresAt - EXPIRY_SAFETY_MS) {
+      if (now >= this.auth.renewAt(t)) this.renew().catch(() => undefined);
+      return t;
+    }
+    return this.renew();
+  }
+
+  /** Drops a token the vendor refused, unless a newer one already replaced it. */
+  invalidate(token: TokenSet): void {
+    if (this.current === token) this.current = undefined;
+  }
+
+  /** Logs in (or refreshes): a single attempt shared by every caller. */
+  renew(): Promise<TokenSet> {
+    if (this.closed) return Promise.reject(new OpenApiError(ErrorCodes.ECANCELED, 'the account is closed'));
+    if (this.pending) return this.pending;
+    const waitMs = this.retryAt - this.opts.clock.now();
+    if (waitMs > 0 && this.lastError) {
+      const last = this.lastError;
+      return Promise.reject(
+        new OpenApiError(ErrorCodes.LOGIN_BACKOFF, `login failed (${last.code}: ${last.message}); next attempt in ${Math.ceil(waitMs / 1000)} s`, {
+          platform: last.platform,
+          vendorMessage: last.vendorMessage,
+        }),
+      );
+    }
+    this.pending = this.obtain().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async obtain(): Promise<TokenSet> {
+    this.opts.onEvent?.({ type: 'login-start' });
+    const previous = this.current;
+    try {
+      let token: TokenSet | undefined;
+      if (previous && this.auth.refresh && this.opts.clock.now() < (previous.refreshExpiresAt ?? previous.expiresAt) - EXPIRY_SAFETY_MS) {
+        // A failed refresh falls back to a full login.
+        token = await this.auth.refresh(previous).catch(() => undefined);
+      }
+      const renewed = token !== undefined;
+      token ??= await this.auth.login();
+      if (this.closed) throw new OpenApiError(ErrorCodes.ECANCELED, 'the account is closed');
+      this.current = token;
+      this.remember(token);
+      this.failures = 0;
+      this.retryAt = 0;
+      this.lastError = undefined;
+      this.schedule(this.auth.renewAt(token));
+      this.opts.onEvent?.({ type: 'login-ok', renewed });
+      return token;
+    } catch (err) {
+      const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
+      if (error.code !== ErrorCodes.ECANCELED) {
+        this.failures++;
+        const wait = Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
+        this.retryAt = this.opts.clock.now() + wait;
+        this.lastError = error;
+        // While the old token still works, try again once the backoff is over.
+        if (this.current) this.schedule(this.retryAt);
+        this.opts.onEvent?.({ type: 'login-failed', error, retryInMs: wait });
+      }
+      throw error;
+    }
+  }
+
+  /** Renews in the background ahead of expiry, so calls never wait on a login. */
+  private schedule(at: number): void {
+    clearTimeout(this.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1000, at - this.opts.clock.now()));
+    this.timer = setTimeout(() => {
+      this.renew().catch(() => undefined);
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private remember(token: TokenSet): void {
+    for (const value of [token.accessToken, token.refreshToken]) {
+      if (value && !this.recentTokens.includes(value)) this.recentTokens.push(value);
+    }
+    while (this.recentTokens.length > 8) this.recentTokens.shift();
+  }
+
+  /** Tokens to scrub from any text that leaves the library. */
+  tokens(): readonly string[] {
+    return this.recentTokens;
+  }
+
+  /** Stops renewing; calls still waiting get ECANCELED. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.current = undefined;
+  }
+}
