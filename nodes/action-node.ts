@@ -1,0 +1,193 @@
+// The one factory every action node is built with: a node is its catalogue
+// entries plus its editor. Per message: settings, overridden by msg.payload,
+// checked, sent through the account's shared client; the answer goes to
+// msg.payload, failures to done(err) for a Catch node.
+import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
+import { getOperation, type ParamSpec } from '../lib/operations';
+import type { CallMeta, CallResult, Platform } from '../lib/types';
+import { isPlainObject, kindOf } from '../lib/validate';
+import { localize, text } from './i18n';
+import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
+
+export interface ActionNodeSpec {
+  type: string;
+  /** Operation name → the catalogue id for each platform the node supports. */
+  operations: Record<string, Partial<Record<Platform, string>>>;
+  /** For list nodes: one page, every page in one message, or one message per item. */
+  paged?: boolean;
+  /** The generic request node: method and path instead of an operation. */
+  raw?: boolean;
+}
+
+type Done = (err?: Error) => void;
+type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
+
+/** How one parameter's setting is read: fixed at deploy, or from the message or context. */
+interface Setting {
+  name: string;
+  value: unknown;
+  type: string;
+  /** Set when a fixed value could not be read (bad JSON): every message then fails with it. */
+  error?: OpenApiError;
+}
+
+const PER_MESSAGE_TYPES = new Set(['msg', 'flow', 'global']);
+
+/** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
+export function settingName(param: string): string {
+  return param === 'type' ? 'paramType' : param;
+}
+
+function defaultType(spec: ParamSpec): string {
+  return spec.type === 'integer' ? 'num' : spec.type === 'string' ? 'str' : 'json';
+}
+
+export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
+  const operationNames = Object.keys(spec.operations);
+  // Every parameter any of the node's operations can take, once.
+  const params = new Map<string, ParamSpec>();
+  for (const byPlatform of Object.values(spec.operations)) {
+    for (const id of Object.values(byPlatform)) for (const p of getOperation(id!)!.params) params.set(p.name, p);
+  }
+
+  function ActionNode(this: Node, config: Record<string, unknown>) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const account = (typeof config.account === 'string' ? RED.nodes.getNode(config.account) : null) as AccountNode | null;
+    const inFlight = new Set<Promise<void>>();
+    let shown = '';
+
+    function status(s: StatusOptions): void {
+      const key = `${s.fill}|${s.shape}|${s.text}`;
+      if (key === shown) return; // status travels to every open editor: send changes only
+      shown = key;
+      node.status(s);
+    }
+    const failed = (code: unknown) => status({ fill: 'red', shape: 'ring', text: text(RED, 'status.failed', String(code), { code }) });
+
+    const settings: Setting[] = [];
+    for (const [name, p] of params) {
+      const prop = settingName(name);
+      const value = config[prop];
+      const type = typeof config[`${prop}Type`] === 'string' && config[`${prop}Type`] !== '' ? String(config[`${prop}Type`]) : defaultType(p);
+      if (value === undefined || value === '') continue;
+      if (PER_MESSAGE_TYPES.has(type)) {
+        settings.push({ name, value, type });
+        continue;
+      }
+      try {
+        settings.push({ name, type, value: RED.util.evaluateNodeProperty(value, type, node, undefined) });
+      } catch {
+        settings.push({ name, type, value: undefined, error: localize(RED, invalidInput(name, 'type', { expected: `valid ${type === 'json' ? 'JSON' : type}` })) });
+      }
+    }
+
+    let unwatch = () => {};
+    if (!account) {
+      status({ fill: 'red', shape: 'ring', text: text(RED, 'errors.noAccount', 'no account selected') });
+    } else {
+      unwatch = account.watch((event) => {
+        if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') });
+        else if (event.type === 'login-failed') failed(event.error.code);
+      });
+    }
+
+    async function readSetting(s: Setting, msg: NodeMessage): Promise<unknown> {
+      if (s.error) throw s.error;
+      if (!PER_MESSAGE_TYPES.has(s.type)) return s.value;
+      return new Promise((resolve, reject) => {
+        RED.util.evaluateNodeProperty(s.value, s.type, node, msg, (err, result) => (err ? reject(invalidInput(s.name, 'type', { expected: 'a readable property' })) : resolve(result)));
+      });
+    }
+
+    /** The parameters: settings first, then the fields of msg.payload of the same name. */
+    async function parameters(msg: NodeMessage): Promise<Record<string, unknown>> {
+      const out: Record<string, unknown> = {};
+      for (const s of settings) {
+        const value = await readSetting(s, msg);
+        if (value !== undefined && value !== '') out[s.name] = value;
+      }
+      const payload = msg.payload;
+      if (isPlainObject(payload)) {
+        for (const name of params.keys()) if (Object.prototype.hasOwnProperty.call(payload, name)) out[name] = payload[name];
+      } else if (!(payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean')) {
+        // A number or boolean is a plain trigger (an inject node's timestamp); text or a list is a mistake.
+        throw invalidInput('payload', 'type', { expected: `an object with the parameters, not ${kindOf(payload)}` });
+      }
+      return out;
+    }
+
+    async function call(client: NonNullable<AccountNode['client']>, msg: NodeMessage): Promise<{ result: CallResult | { items: unknown[]; meta: CallMeta; total?: number }; each: boolean }> {
+      if (spec.raw) {
+        const method = msg.method ?? config.method ?? 'GET';
+        const path = msg.path ?? config.path;
+        const body = isPlainObject(msg.payload) || Array.isArray(msg.payload) ? msg.payload : undefined;
+        return { result: await client.request({ method: String(method), path: path as string, query: msg.query, body }), each: false };
+      }
+      // Only a node with several operations lets the message choose one.
+      const operation = operationNames.length > 1 ? msg.operation ?? config.operation ?? operationNames[0] : operationNames[0];
+      if (typeof operation !== 'string' || !operationNames.includes(operation)) {
+        throw invalidInput('operation', 'enum', { values: operationNames.join(', ') });
+      }
+      const opId = spec.operations[operation][client.platform];
+      if (!opId) throw invalidInput('account', 'enum', { values: Object.keys(spec.operations[operation]).join(', ') });
+      const values = await parameters(msg);
+      const output = config.output ?? 'page';
+      if (spec.paged && (output === 'all' || output === 'each')) {
+        return { result: await client.callAllPages(opId, values), each: output === 'each' };
+      }
+      return { result: await client.call(opId, values), each: false };
+    }
+
+    async function handle(msg: NodeMessage, send: Send, done: Done): Promise<void> {
+      const client = account?.client;
+      try {
+        if (!account) throw new OpenApiError(ErrorCodes.INVALID_INPUT, text(RED, 'errors.noAccount', 'no account selected'), { parameter: 'account' });
+        if (!client) throw account.configError ?? new OpenApiError(ErrorCodes.INVALID_INPUT, 'account settings are not usable', { parameter: 'account' });
+        const { result, each } = await call(client, msg);
+        if ('items' in result) {
+          status({ fill: 'green', shape: 'dot', text: text(RED, 'status.items', `${result.items.length} items`, { count: result.items.length }) });
+          if (each) {
+            const count = result.items.length;
+            const parts = { id: RED.util.generateId(), type: 'array', count, len: 1 };
+            result.items.forEach((item, index) => {
+              const out = RED.util.cloneMessage(msg);
+              out.payload = item;
+              out.openapi = result.meta;
+              out.parts = { ...parts, index };
+              send(out);
+            });
+          } else {
+            msg.payload = result.items;
+            msg.openapi = { ...result.meta, total: result.total };
+            send(msg);
+          }
+        } else {
+          status({ fill: 'green', shape: 'dot', text: text(RED, 'status.ok', 'ok') });
+          msg.payload = result.data;
+          msg.openapi = result.meta;
+          send(msg);
+        }
+        done();
+      } catch (err) {
+        const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
+        msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus };
+        failed(error.code);
+        done(error);
+      }
+    }
+
+    node.on('input', (msg, send, done) => {
+      const job = handle(msg, send, done).finally(() => inFlight.delete(job));
+      inFlight.add(job);
+    });
+
+    node.on('close', (_removed, done) => {
+      unwatch();
+      // Every message in flight ends (sent or failed) before the node is gone.
+      Promise.allSettled([...inFlight]).then(() => done());
+    });
+  }
+
+  RED.nodes.registerType(spec.type, ActionNode);
+}
