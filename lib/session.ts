@@ -37,8 +37,10 @@ export interface SessionOptions {
 
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** A token this close to its expiry is not used any more. */
-const EXPIRY_SAFETY_MS = 30_000;
+/** A token this close to its expiry (30 s, or a tenth of a short lifetime) is not used any more. */
+function usableUntil(t: TokenSet): number {
+  return t.expiresAt - Math.min(30_000, (t.expiresAt - t.obtainedAt) / 10);
+}
 
 export class Session {
   private current?: TokenSet;
@@ -57,7 +59,7 @@ export class Session {
   async token(): Promise<TokenSet> {
     const now = this.opts.clock.now();
     const t = this.current;
-    if (t && now < t.expiresAt - EXPIRY_SAFETY_MS) {
+    if (t && now < usableUntil(t)) {
       if (now >= this.auth.renewAt(t)) this.renew().catch(() => undefined);
       return t;
     }
@@ -94,7 +96,7 @@ export class Session {
     const previous = this.current;
     try {
       let token: TokenSet | undefined;
-      if (previous && this.auth.refresh && this.opts.clock.now() < (previous.refreshExpiresAt ?? previous.expiresAt) - EXPIRY_SAFETY_MS) {
+      if (previous && this.auth.refresh && this.opts.clock.now() < (previous.refreshExpiresAt ?? usableUntil(previous))) {
         // A failed refresh falls back to a full login.
         token = await this.auth.refresh(previous).catch(() => undefined);
       }
