@@ -1,0 +1,47 @@
+// Runs the simulator on its own, for trying the nodes without a vendor account:
+//   PORT=8990 node dist/simulator/cli.js
+import { DEMO, startSimulator } from './index';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8990);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false });
+
+  const lines = [
+    `Vendor API simulator listening on ${sim.url}`,
+    '',
+    'Base URL per platform (the account\'s baseUrl):',
+    `  quectel-app   ${sim.url}`,
+    `  quectel-saas  ${sim.url}`,
+    `  onbright      ${sim.url}`,
+    `  novastar      ${sim.novastarUrl}   (encryption ${sim.novastarEncrypt ? 'on' : 'off'})`,
+    '',
+    'Demo credentials:',
+    `  quectel-app   userDomain ${DEMO.quectelApp.userDomain}, userDomainSecret ${DEMO.quectelApp.userDomainSecret}`,
+    `                phone ${DEMO.quectelApp.phone} (+${DEMO.quectelApp.internationalCode}), password ${DEMO.quectelApp.password}, SMS code ${DEMO.smsCode}`,
+    `  quectel-saas  accessKey ${DEMO.quectelSaas.accessKey}, accessSecret ${DEMO.quectelSaas.accessSecret}`,
+    `  onbright      clientId ${DEMO.onbright.clientId}, clientSecret ${DEMO.onbright.clientSecret}, uniqueKey ${DEMO.onbright.uniqueKey}`,
+    `  novastar      pId ${DEMO.novastar.pId}, secretKey ${DEMO.novastar.secretKey}`,
+    '',
+    'Ctrl+C stops it.',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    sim.close().then(() => process.exit(0), (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+// The simulator's memory and clock, shared by every platform's handlers.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Faults } from './faults';
+import { seedState, type SimState, type TokenKind, type TokenPlatform, type TokenRecord } from './state';
+
+export interface Lifetimes {
+  quectelAppAccess: number;
+  quectelAppRefresh: number;
+  quectelSaas: number;
+  onbright: number;
+}
+
+export interface CoreOptions {
+  lifetimes: Lifetimes;
+  novastarEncrypt: boolean;
+  fixedSmsCode: boolean;
+  quiet: boolean;
+}
+
+export interface Counters {
+  logins: Record<TokenPlatform, number>;
+  refreshes: Record<TokenPlatform, number>;
+  /** By path, without the query. */
+  requests: Record<string, number>;
+  total: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON, else the raw text; undefined when there was no body. */
+  body: unknown;
+  rawBody: string;
+  /** Real time, milliseconds. */
+  at: number;
+}
+
+export const MAX_RECORDED = 1000;
+
+function emptyCounters(): Counters {
+  return {
+    logins: { 'quectel-app': 0, 'quectel-saas': 0, onbright: 0 },
+    refreshes: { 'quectel-app': 0, 'quectel-saas': 0, onbright: 0 },
+    requests: {},
+    total: 0,
+  };
+}
+
+/** How a presented token fared: the record when it is valid, else why not. */
+export type TokenCheck =
+  | { ok: true; record: TokenRecord }
+  | { ok: false; problem: 'missing' | 'unknown' | 'expired' | 'wrong-kind'; record?: TokenRecord };
+
+export class SimCore {
+  readonly state: SimState = seedState();
+  counters: Counters = emptyCounters();
+  requests: RecordedRequest[] = [];
+  readonly faults: Faults;
+  novastarEncrypt: boolean;
+
+  constructor(readonly options: CoreOptions) {
+    this.novastarEncrypt = options.novastarEncrypt;
+    this.faults = new Faults((platform) => this.expireTokens(platform));
+  }
+
+  /** The server's clock, in milliseconds. */
+  now(): number {
+    return Date.now() + this.faults.clockOffsetMs;
+  }
+
+  log(line: string): void {
+    if (!this.options.quiet) console.log(`[simulator] ${line}`);
+  }
+
+  record(entry: RecordedRequest): void {
+    this.counters.total++;
+    this.counters.requests[entry.path] = (this.counters.requests[entry.path] ?? 0) + 1;
+    this.requests.push(entry);
+    if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
+  }
+
+  reset(): void {
+    Object.assign(this.state, seedState());
+    this.counters = emptyCounters();
+    this.requests = [];
+    this.faults.clear();
+    this.novastarEncrypt = this.options.novastarEncrypt;
+  }
+
+  issueToken(platform: TokenPlatform, kind: TokenKind, subject: string, lifetimeSeconds: number, extra: Partial<TokenRecord> = {}): TokenRecord {
+    const now = this.now();
+    const record: TokenRecord = {
+      token: newTokenText(kind),
+      platform,
+      kind,
+      subject,
+      issuedAt: now,
+      expiresAt: now + lifetimeSeconds * 1000,
+      lastRefreshAt: now,
+      ...extra,
+    };
+    this.state.tokens.set(record.token, record);
+    return record;
+  }
+
+  checkToken(token: string | undefined, platform: TokenPlatform, kinds: readonly TokenKind[]): TokenCheck {
+    if (!token) return { ok: false, problem: 'missing' };
+    const record = this.state.tokens.get(token);
+    if (!record || record.platform !== platform) return { ok: false, problem: 'unknown' };
+    if (!kinds.includes(record.kind)) return { ok: false, problem: 'wrong-kind', record };
+    if (record.revoked || record.expiresAt <= this.now()) return { ok: false, problem: 'expired', record };
+    return { ok: true, record };
+  }
+
+  /** Seconds left, as the vendors' expires_in counts them. */
+  secondsLeft(record: TokenRecord): number {
+    return Math.max(0, Math.floor((record.expiresAt - this.now()) / 1000));
+  }
+
+  private expireTokens(platform?: TokenPlatform): void {
+    for (const record of this.state.tokens.values()) {
+      if (platform === undefined || record.platform === platform) record.expiresAt = 0;
+    }
+  }
+}
+
+/** Token texts look like each vendor's: Quectel App "Bearer …", SaaS "QJWT …", On-Bright a UUID. */
+function newTokenText(kind: TokenKind): string {
+  const opaque = (): string => randomBytes(48).toString('base64url');
+  switch (kind) {
+    case 'access':
+    case 'refresh':
+      return `Bearer ${opaque()}`;
+    case 'saas':
+      return `QJWT ${opaque()}`;
+    default:
+      return randomUUID();
+  }
+}

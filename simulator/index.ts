@@ -1,0 +1,256 @@
+// A local stand-in for the four vendor APIs at once, on one loopback HTTP
+// server: Quectel App and SaaS (/v2/...), On-Bright (/oauth/token,
+// /login/company, /consumer/open/...) and NovaStar (/open/api/<module>/<action>).
+// As strict as the real servers about signatures, timestamps, tokens and
+// parameters; with state, counters and fault injection for tests.
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { SimCore, type Counters, type RecordedRequest } from './core';
+import type { AnswerFault, SimulatorFaults } from './faults';
+import { nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
+import { NOVASTAR_ROOT, novastarHandler } from './novastar';
+import { onbrightRoutes } from './onbright';
+import { quectelAppRoutes } from './quectel-app';
+import { quectelSaasRoutes } from './quectel-saas';
+import type { SimState } from './state';
+
+export { DEMO } from './demo';
+export type { Counters, RecordedRequest } from './core';
+export type { SimulatorFaults, MalformKind } from './faults';
+export type { SimState } from './state';
+export { APP_CODES } from './quectel-app';
+export { SAAS_CODES } from './quectel-saas';
+export { ONBRIGHT_STATUS } from './onbright';
+export { NOVASTAR_STATUS } from './novastar';
+
+export interface SimulatorOptions {
+  /** 0 = a free port (default). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Seconds; defaults 7200, 2592000, 7200, 518400. */
+  lifetimes?: { quectelAppAccess?: number; quectelAppRefresh?: number; quectelSaas?: number; onbright?: number };
+  /** Default true. */
+  novastarEncrypt?: boolean;
+  /** Default false: a random 6-digit code; true: always DEMO.smsCode. */
+  fixedSmsCode?: boolean;
+  /** Default true: no log lines. false: one line per request, and the SMS codes "sent". */
+  quiet?: boolean;
+}
+
+export interface Simulator {
+  url: string;
+  /** url + '/open/api' */
+  novastarUrl: string;
+  /** Whether the simulated processor has encryption on; may be changed at any time. */
+  novastarEncrypt: boolean;
+  readonly counters: Counters;
+  /** The last 1000 requests, faulted ones included. */
+  readonly requests: RecordedRequest[];
+  readonly state: SimState;
+  readonly faults: SimulatorFaults;
+  /** Seeded state back, counters zero, requests forgotten, faults cleared, tokens dropped, novastarEncrypt as started. */
+  reset(): void;
+  /** Closes the server and every open socket (keep-alive ones too). */
+  close(): Promise<void>;
+}
+
+/** Requests bigger than this are refused with HTTP 413, as the vendors' nginx does. */
+export const BODY_LIMIT = 1024 * 1024;
+
+function buildRouteTable(): Map<string, Partial<Record<string, Handler>>> {
+  const table = new Map<string, Partial<Record<string, Handler>>>();
+  for (const route of [...quectelAppRoutes, ...quectelSaasRoutes, ...onbrightRoutes]) table.set(route.path, route.methods);
+  return table;
+}
+
+function dispatch(table: ReturnType<typeof buildRouteTable>, call: Call, sim: SimCore): Answer {
+  if (call.path.startsWith(`${NOVASTAR_ROOT}/`)) {
+    return call.method === 'POST' ? novastarHandler(call, sim) : springError(call, 405, sim.now());
+  }
+  const methods = table.get(call.path);
+  if (!methods) return springError(call, 404, sim.now());
+  const handler = methods[call.method];
+  if (!handler) return { ...springError(call, 405, sim.now()), headers: { Allow: Object.keys(methods).join(', ') } };
+  return handler(call, sim);
+}
+
+function parseRecordedBody(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of params) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const sim = new SimCore({
+    lifetimes: {
+      quectelAppAccess: opts.lifetimes?.quectelAppAccess ?? 7200,
+      quectelAppRefresh: opts.lifetimes?.quectelAppRefresh ?? 2_592_000,
+      quectelSaas: opts.lifetimes?.quectelSaas ?? 7200,
+      onbright: opts.lifetimes?.onbright ?? 518_400,
+    },
+    novastarEncrypt: opts.novastarEncrypt ?? true,
+    fixedSmsCode: opts.fixedSmsCode ?? false,
+    quiet: opts.quiet ?? true,
+  });
+  const table = buildRouteTable();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const httpDate = (): string => new Date(sim.now()).toUTCString();
+
+  function send(res: ServerResponse, call: Call, answer: Answer): void {
+    if (res.destroyed || res.socket?.destroyed) return;
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      Date: httpDate(),
+      'Content-Type': answer.contentType ?? JSON_TYPE,
+      'Content-Length': Buffer.byteLength(text),
+      ...answer.headers,
+    });
+    res.end(text);
+    sim.log(`${call.method} ${call.path} -> ${answer.status}`);
+  }
+
+  function sendFault(res: ServerResponse, call: Call, fault: AnswerFault): void {
+    if (fault.kind === 'fail') {
+      if (fault.body === undefined) {
+        const reason = fault.status === 503 ? 'Service Temporarily Unavailable' : STATUS_CODES[fault.status] ?? 'Error';
+        return send(res, call, nginxPage(fault.status, reason));
+      }
+      const isJson = parseRecordedBody(fault.body) !== fault.body;
+      return send(res, call, { status: fault.status, body: fault.body, contentType: isJson ? JSON_TYPE : 'text/plain;charset=UTF-8' });
+    }
+    switch (fault.malform) {
+      case 'html':
+        // A page where JSON was expected: a captive portal, a WAF, a misrouted proxy.
+        return send(res, call, { status: 200, contentType: 'text/html;charset=UTF-8', body: '<!DOCTYPE html><html><head><title>Notice</title></head><body><h1>Please sign in to continue</h1></body></html>' });
+      case 'empty':
+        return send(res, call, { status: 200, body: '' });
+      case 'invalid-json':
+        return send(res, call, { status: 200, body: '{"code":200,"msg":"OK","data":{"list":[}' });
+      case 'truncated': {
+        // Promise more than is sent, then hang up.
+        const part = '{"code":200,"msg":"OK","data":{"list":[{"deviceKey":"D0';
+        res.writeHead(200, { Date: httpDate(), 'Content-Type': JSON_TYPE, 'Content-Length': 4096 });
+        res.write(part, () => res.socket?.destroy());
+        sim.log(`${call.method} ${call.path} -> truncated`);
+        return;
+      }
+      case 'drop':
+        res.socket?.destroy();
+        sim.log(`${call.method} ${call.path} -> dropped`);
+        return;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, rawBody: string, tooBig: boolean): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const call: Call = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      query: firstValues(url.searchParams),
+      headers: headerRecord(req),
+      rawBody,
+    };
+    // Counted and recorded before any fault, so faulted requests show too.
+    sim.record({ method: call.method, path: call.path, query: call.query, headers: call.headers, body: parseRecordedBody(rawBody), rawBody, at: Date.now() });
+
+    const delay = sim.faults.takeDelay(call.path);
+    if (delay !== undefined) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, delay);
+        timers.add(timer);
+      });
+    }
+    const fault = sim.faults.takeAnswerFault(call.path);
+    if (fault) return sendFault(res, call, fault);
+    if (tooBig) return send(res, call, nginxPage(413, 'Request Entity Too Large'));
+
+    let answer: Answer;
+    try {
+      answer = dispatch(table, call, sim);
+    } catch (err) {
+      // A simulator bug, not a vendor behaviour: say so plainly.
+      answer = { status: 500, body: { status: 500, error: 'Internal Server Error', message: String(err) } };
+    }
+    send(res, call, answer);
+  }
+
+  const server = createServer((req, res) => {
+    res.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Past the limit, the rest is read and thrown away so the client can finish sending and read the 413.
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const tooBig = size > BODY_LIMIT;
+      void handle(req, res, tooBig ? '' : Buffer.concat(chunks).toString('utf8'), tooBig);
+    });
+    req.on('error', () => undefined);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    novastarUrl: url + NOVASTAR_ROOT,
+    get novastarEncrypt() {
+      return sim.novastarEncrypt;
+    },
+    set novastarEncrypt(value: boolean) {
+      sim.novastarEncrypt = value;
+    },
+    get counters() {
+      return sim.counters;
+    },
+    get requests() {
+      return sim.requests;
+    },
+    state: sim.state,
+    faults: sim.faults,
+    reset: () => sim.reset(),
+    close: () => new Promise<void>((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    }),
+  };
+}

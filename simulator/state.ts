@@ -1,0 +1,361 @@
+// What the simulated servers remember, and the data they start with.
+// Everything is deterministic so tests can count on it.
+import { DEMO } from './demo';
+
+export type TokenPlatform = 'quectel-app' | 'quectel-saas' | 'onbright';
+
+/**
+ * `access`/`refresh`: Quectel App pair; `saas`: Quectel SaaS access token;
+ * `client`: On-Bright first-step token; `company`/`company-refresh`: On-Bright
+ * second-step token and its refresh token.
+ */
+export type TokenKind = 'access' | 'refresh' | 'saas' | 'client' | 'company' | 'company-refresh';
+
+export interface TokenRecord {
+  token: string;
+  platform: TokenPlatform;
+  kind: TokenKind;
+  /** Quectel App: the user's uid; SaaS: the AccessKey; On-Bright: the clientId. */
+  subject: string;
+  /** Server-clock milliseconds. */
+  issuedAt: number;
+  expiresAt: number;
+  /** SaaS: when the token was created or last handed out by a refresh. */
+  lastRefreshAt: number;
+  /** On-Bright company tokens: the uniqueKey they were issued for. */
+  uniqueKey?: string;
+  /** On-Bright company tokens: their refresh token. */
+  refreshToken?: string;
+  /** Set when the token was replaced (App refresh tokens are single-use). */
+  revoked?: boolean;
+}
+
+export interface SmsCode {
+  phone: string;
+  internationalCode: string;
+  codeType: number;
+  code: string;
+  sentAt: number;
+  expiresAt: number;
+}
+
+export interface AppUser {
+  uid: string;
+  phone: string;
+  internationalCode: string;
+  userDomain: string;
+  password: string;
+  userName: string;
+  /** Consecutive wrong passwords; five lock the account until reset(). */
+  failedLogins: number;
+}
+
+/** A device bound to an App user, shaped like the document's userDeviceList item. */
+export interface AppDevice {
+  uid: string;
+  productKey: string;
+  deviceKey: string;
+  deviceName: string;
+  [field: string]: unknown;
+}
+
+export interface Bilingual { CN: string; EN: string }
+
+export interface TslSpec { dataType: string; name?: Bilingual; value?: string; min?: string; max?: string; step?: string; unit?: string }
+
+export interface TslItem {
+  id: number;
+  code: string;
+  type: 'PROPERTY' | 'EVENT' | 'SERVICE';
+  dataType?: string;
+  subType: string;
+  name: Bilingual;
+  desc: string;
+  sort: number;
+  specs?: TslSpec[];
+  outputData?: number[];
+  inputData?: number[];
+}
+
+export interface SaasDevice {
+  productKey: string;
+  deviceKey: string;
+  deviceName: string;
+  deviceStatus: 0 | 1;
+  [field: string]: unknown;
+}
+
+export interface Product {
+  productKey: string;
+  name: Bilingual;
+  tslVersion: string;
+  version: string;
+  tsl: TslItem[];
+  devices: SaasDevice[];
+}
+
+export interface Obox {
+  oboxSerialId: string;
+  oboxName: string;
+  oboxVersion: string;
+  oboxStatus: number | string;
+  deviceConfig: unknown[];
+  groupConfig: unknown[];
+  sceneConfig: unknown[];
+}
+
+export interface OnbrightDevice {
+  serialId: string;
+  name: string;
+  /** Hex type: 0a OBOX, 01 LED, 04 socket, 05 curtain, 0b sensor, 15 door lock, 16 remote LED. */
+  deviceType: string;
+  deviceChildType: string;
+  oboxSerialId: string;
+}
+
+export interface LockUser {
+  id: number;
+  serialId: string;
+  nickName: string;
+  pin: number;
+  /** Milliseconds. */
+  start: number;
+  end: number;
+  times: number;
+  useTimes: number;
+  mobile: string;
+  pwd: string;
+  isMax: number;
+}
+
+export interface AliDevice { kitCenter: string; deviceName: string; productKey: string; deviceSecret: string; type: string; zone: string }
+
+export interface NovastarDevice { deviceId: number; modelId: number; name: string; sn: string; protoVersion: string; MAC: string; status: number }
+
+export interface Screen {
+  screenId: number;
+  name: string;
+  brightness: number;
+  /** screen/ftb type: 0 faded to black, 1 showing. */
+  ftb: number;
+  /** screen/writeFreeze enable: 1 frozen. */
+  freeze: number;
+  width: number;
+  height: number;
+  /** The preset last played, -1 for none. */
+  presetId: number;
+}
+
+export interface Preset { presetId: number; screenId: number; name: string }
+
+export interface Input { inputId: number; name: string; interfaceType: string; online: number; resolution: string }
+
+export interface SimState {
+  /** By phone: the latest code sent to it (a new code replaces the old one, whatever its codeType). */
+  smsCodes: Map<string, SmsCode>;
+  /** Quectel App users, by phone. */
+  users: Map<string, AppUser>;
+  /** Devices bound to Quectel App users (AppDevice.uid is the owner). */
+  devices: AppDevice[];
+  /** Quectel SaaS products, by productKey, each with its TSL model and devices. */
+  products: Map<string, Product>;
+  oboxes: Map<string, Obox>;
+  /** On-Bright devices, by serialId. */
+  onbrightDevices: Map<string, OnbrightDevice>;
+  lockUsers: LockUser[];
+  /** Results of On-Bright registAliDev. */
+  aliDevices: AliDevice[];
+  novastarDevice: NovastarDevice;
+  screens: Screen[];
+  presets: Preset[];
+  inputs: Input[];
+  /** Every token issued, by its exact text. */
+  tokens: Map<string, TokenRecord>;
+}
+
+export const DEMO_UID = 'C131362';
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** Quectel's "yyyy-MM-dd HH:mm:ss", China time (the vendors' servers run on UTC+8). */
+export function chinaTime(ms: number): string {
+  const d = new Date(ms + 8 * 3600_000);
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+}
+
+function appDevices(): AppDevice[] {
+  const products = [
+    { productKey: 'p11pLZ', productName: 'RGB灯', prefix: 'D', count: 10, itemName: '两轮车', itemCode: 'SmartTwoWheels' },
+    { productKey: 'p11qT3', productName: '温湿度传感器', prefix: 'TH', count: 8, itemName: '传感器', itemCode: 'Sensor' },
+    { productKey: 'p11s8K', productName: '智能插座', prefix: 'SK', count: 5, itemName: '插座', itemCode: 'Socket' },
+  ];
+  const out: AppDevice[] = [];
+  const base = 1744780780714;
+  for (const p of products) {
+    for (let i = 1; i <= p.count; i++) {
+      const deviceKey = `${p.prefix}${String(i).padStart(3, '0')}`;
+      const online = i % 3 === 0 ? 1 : 0;
+      const bindTs = base + out.length * 60_000;
+      const created = 1682240880000 + out.length * 3_600_000;
+      out.push({
+        productKey: p.productKey,
+        deviceKey,
+        deviceTag: (p.productKey + deviceKey).padEnd(32, '0').toUpperCase(),
+        deviceName: `${p.productName}-${bindTs}`,
+        deviceStatus: online ? '在线' : '离线',
+        protocol: 'MQTT',
+        productName: p.productName,
+        logoImage: null,
+        signalStrength: String(60 + ((i * 7) % 40)),
+        uid: DEMO_UID,
+        userName: 'QuE1DglfKXB',
+        phone: DEMO.quectelApp.phone,
+        deviceType: 1,
+        ownerUid: null,
+        verified: 1,
+        status: 1,
+        networkType: '2',
+        accessType: '0',
+        sn: deviceKey,
+        bindMode: 3,
+        onlineStatus: online,
+        bindStatus: 1,
+        deviceCreateTime: chinaTime(created),
+        deviceCreateTimeTs: created,
+        deviceBindTime: chinaTime(bindTs),
+        deviceBindTimeTs: bindTs,
+        lastConnTimeTs: bindTs + 3_600_000,
+        firstItemCode: 'smart_city',
+        firstItemName: p.productName,
+        secondItemCode: p.itemCode,
+        secondItemName: p.itemName,
+        lowPowerProduct: false,
+        isNative: 1,
+        isMatter: 0,
+      });
+    }
+  }
+  return out;
+}
+
+const bi = (CN: string, EN: string): Bilingual => ({ CN, EN });
+
+function products(): Map<string, Product> {
+  const switchTsl: TslItem[] = [
+    {
+      id: 1, code: 'switch', type: 'PROPERTY', dataType: 'BOOL', subType: 'RW', name: bi('开关', 'Switch'), desc: '', sort: 1,
+      specs: [{ dataType: 'BOOL', name: bi('开启', 'On'), value: 'true' }, { dataType: 'BOOL', name: bi('关闭', 'Off'), value: 'false' }],
+    },
+    {
+      id: 2, code: 'brightness', type: 'PROPERTY', dataType: 'INT', subType: 'RW', name: bi('亮度', 'Brightness'), desc: '', sort: 2,
+      specs: [{ dataType: 'INT', min: '0', max: '100', step: '1', unit: '%' }],
+    },
+    {
+      id: 3, code: 'mode', type: 'PROPERTY', dataType: 'ENUM', subType: 'RW', name: bi('模式', 'Mode'), desc: '', sort: 3,
+      specs: [
+        { dataType: 'ENUM', name: bi('自动', 'Auto'), value: '0' },
+        { dataType: 'ENUM', name: bi('手动', 'Manual'), value: '1' },
+      ],
+    },
+    {
+      id: 4, code: 'power', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('功率', 'Power'), desc: '', sort: 4,
+      specs: [{ dataType: 'FLOAT', min: '0', max: '3000', step: '0.1', unit: 'W' }],
+    },
+    { id: 5, code: 'overload', type: 'EVENT', subType: 'WARN', name: bi('过载告警', 'Overload alarm'), desc: '', sort: 5, outputData: [4] },
+    { id: 6, code: 'reboot', type: 'SERVICE', subType: 'ASYNC', name: bi('重启', 'Reboot'), desc: '', sort: 6, inputData: [], outputData: [] },
+  ];
+  const sensorTsl: TslItem[] = [
+    {
+      id: 1, code: 'temperature', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('温度', 'Temperature'), desc: '', sort: 1,
+      specs: [{ dataType: 'FLOAT', min: '-40', max: '80', step: '0.1', unit: '°C' }],
+    },
+    {
+      id: 2, code: 'humidity', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('湿度', 'Humidity'), desc: '', sort: 2,
+      specs: [{ dataType: 'FLOAT', min: '0', max: '100', step: '0.1', unit: '%RH' }],
+    },
+    {
+      id: 3, code: 'battery', type: 'PROPERTY', dataType: 'INT', subType: 'R', name: bi('电量', 'Battery'), desc: '', sort: 3,
+      specs: [{ dataType: 'INT', min: '0', max: '100', step: '1', unit: '%' }],
+    },
+  ];
+  const make = (productKey: string, name: Bilingual, tsl: TslItem[], prefix: string, count: number): Product => {
+    const devices: SaasDevice[] = [];
+    for (let i = 1; i <= count; i++) {
+      const deviceKey = `${prefix}${String(i).padStart(6, '0')}`;
+      const created = 1711267200000 + i * 86_400_000;
+      devices.push({
+        productKey,
+        productName: name.CN,
+        deviceKey,
+        deviceName: `${name.CN}-${i}`,
+        deviceStatus: i % 2 === 1 ? 1 : 0,
+        deviceType: 1,
+        isVirtual: 0,
+        isVerified: 1,
+        sn: deviceKey,
+        signalStrength: -60 - i,
+        createTime: created,
+        activatedTime: created + 3_600_000,
+        lastOnlineTime: created + 7_200_000,
+      });
+    }
+    return { productKey, name, tslVersion: '1.2.0', version: '20250324120550539', tsl, devices };
+  };
+  return new Map([
+    ['p11v14', make('p11v14', bi('智能开关', 'Smart switch'), switchTsl, 'SW', 9)],
+    ['p11w22', make('p11w22', bi('温湿度传感器', 'Temperature and humidity sensor'), sensorTsl, 'TH', 6)],
+  ]);
+}
+
+/** A fresh copy of the starting data. */
+export function seedState(): SimState {
+  const oboxes: Obox[] = [
+    { oboxSerialId: '9133000000', oboxName: 'MBOX3391', oboxVersion: '0a02154400052002', oboxStatus: 0, deviceConfig: [], groupConfig: [], sceneConfig: [] },
+    { oboxSerialId: '6894000000', oboxName: 'OBOX9468', oboxVersion: '0a0218360a852002', oboxStatus: 0, deviceConfig: [], groupConfig: [], sceneConfig: [] },
+  ];
+  const obDevices: OnbrightDevice[] = [
+    { serialId: 'lock000001', name: 'Front door', deviceType: '15', deviceChildType: '01', oboxSerialId: '9133000000' },
+    { serialId: 'c0330000a1', name: 'Living room LED', deviceType: '01', deviceChildType: '01', oboxSerialId: '9133000000' },
+    { serialId: 'c0330000a2', name: 'Curtain', deviceType: '05', deviceChildType: '01', oboxSerialId: '9133000000' },
+    { serialId: '6894000b01', name: 'Socket', deviceType: '04', deviceChildType: '01', oboxSerialId: '6894000000' },
+    { serialId: '6894000b02', name: 'Motion sensor', deviceType: '0b', deviceChildType: '02', oboxSerialId: '6894000000' },
+  ];
+  return {
+    smsCodes: new Map(),
+    users: new Map([[DEMO.quectelApp.phone, {
+      uid: DEMO_UID,
+      phone: DEMO.quectelApp.phone,
+      internationalCode: DEMO.quectelApp.internationalCode,
+      userDomain: DEMO.quectelApp.userDomain,
+      password: DEMO.quectelApp.password,
+      userName: 'QuE1DglfKXB',
+      failedLogins: 0,
+    }]]),
+    devices: appDevices(),
+    products: products(),
+    oboxes: new Map(oboxes.map((o) => [o.oboxSerialId, o])),
+    onbrightDevices: new Map(obDevices.map((d) => [d.serialId, d])),
+    lockUsers: [{
+      id: 1, serialId: 'lock000001', nickName: 'Cleaner', pin: 10, start: 1767225600000, end: 1798761600000,
+      times: 10, useTimes: 2, mobile: '15879618946', pwd: '621012345', isMax: 0,
+    }],
+    aliDevices: [],
+    novastarDevice: { deviceId: 0, modelId: 4113, name: 'H5', sn: 'H5A1B2C3D4E5', protoVersion: 'V1.9.9.0', MAC: '54:B5:6C:00:12:34', status: 1 },
+    screens: [
+      { screenId: 0, name: 'Screen1', brightness: 80, ftb: 1, freeze: 0, width: 3840, height: 2160, presetId: -1 },
+      { screenId: 1, name: 'Screen2', brightness: 60, ftb: 1, freeze: 0, width: 1920, height: 1080, presetId: -1 },
+    ],
+    presets: [
+      { presetId: 1, screenId: 0, name: 'Welcome' },
+      { presetId: 2, screenId: 0, name: 'Meeting' },
+      { presetId: 3, screenId: 1, name: 'Signage' },
+    ],
+    inputs: [
+      { inputId: 0, name: 'HDMI 1', interfaceType: 'HDMI', online: 1, resolution: '1920x1080@60' },
+      { inputId: 1, name: 'HDMI 2', interfaceType: 'HDMI', online: 0, resolution: '' },
+      { inputId: 2, name: 'DP 1', interfaceType: 'DP', online: 1, resolution: '3840x2160@30' },
+      { inputId: 3, name: 'DVI 1', interfaceType: 'DVI', online: 0, resolution: '' },
+    ],
+    tokens: new Map(),
+  };
+}
