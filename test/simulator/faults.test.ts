@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { startSimulator, type Simulator } from '../../simulator';
+import { appLogin, novastar, onbrightCall, onbrightLogin, saasLogin, send } from './helpers';
+
+const LIST = '/v2/binding/enduserapi/userDeviceList';
+
+describe('simulator: faults', () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await startSimulator();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+
+  describe('failNext', () => {
+    it('answers 503 with nginx HTML by default, for count requests, then serves again', async () => {
+      sim.faults.failNext(2);
+      for (let i = 0; i < 2; i++) {
+        const r = await send(sim.url, '/nowhere');
+        assert.equal(r.status, 503);
+        assert.match(r.headers['content-type'], /text\/html/);
+        assert.match(r.text, /503 Service Temporarily Unavailable/);
+        assert.ok(r.headers.date);
+      }
+      assert.equal((await send(sim.url, '/nowhere')).status, 404);
+      assert.equal(sim.counters.requests['/nowhere'], 3, 'faulted requests are counted');
+      assert.equal(sim.requests.length, 3, 'faulted requests are recorded');
+    });
+
+    it('takes a status, a body and a path (string: the end of the path; or a RegExp)', async () => {
+      sim.faults.failNext(1, { status: 429, body: '{"code":429}', path: '/userDeviceList' });
+      sim.faults.failNext(1, { status: 502, path: /^\/oauth\// });
+      assert.equal((await send(sim.url, '/nowhere')).status, 404, 'other paths untouched');
+      const limited = await send(sim.url, LIST);
+      assert.equal(limited.status, 429);
+      assert.deepEqual(limited.json, { code: 429 });
+      assert.match(limited.headers['content-type'], /application\/json/);
+      const bad = await send(sim.url, '/oauth/token', { method: 'POST' });
+      assert.equal(bad.status, 502);
+    });
+
+    it('does not run the handler of a failed request', async () => {
+      sim.faults.failNext(1, { path: '/phonePwdLogin' });
+      await assert.rejects(appLogin(sim));
+      assert.equal(sim.counters.logins['quectel-app'], 0);
+      assert.equal(sim.state.tokens.size, 0);
+    });
+  });
+
+  describe('delayNext', () => {
+    it('holds matching requests for the given time', async () => {
+      sim.faults.delayNext(1, 300, { path: '/slow' });
+      let started = Date.now();
+      await send(sim.url, '/slow');
+      assert.ok(Date.now() - started >= 290);
+      started = Date.now();
+      await send(sim.url, '/slow');
+      assert.ok(Date.now() - started < 250);
+    });
+
+    it('accepts Infinity and combines with failNext', async () => {
+      sim.faults.delayNext(Infinity, 50);
+      sim.faults.failNext(1, { status: 500 });
+      const started = Date.now();
+      assert.equal((await send(sim.url, '/a')).status, 500);
+      assert.equal((await send(sim.url, '/b')).status, 404);
+      assert.ok(Date.now() - started >= 95);
+    });
+
+    it('refuses a bad count', () => {
+      assert.throws(() => sim.faults.delayNext(-1, 10), TypeError);
+      assert.throws(() => sim.faults.failNext(1.5), TypeError);
+    });
+  });
+
+  describe('malformNext', () => {
+    it('html: HTTP 200 with an HTML page', async () => {
+      sim.faults.malformNext(1, 'html');
+      const r = await send(sim.url, LIST);
+      assert.equal(r.status, 200);
+      assert.match(r.headers['content-type'], /text\/html/);
+      assert.throws(() => r.json);
+    });
+
+    it('empty: HTTP 200 with no body', async () => {
+      sim.faults.malformNext(1, 'empty');
+      const r = await send(sim.url, LIST);
+      assert.equal(r.status, 200);
+      assert.equal(r.text, '');
+      assert.equal(r.headers['content-length'], '0');
+    });
+
+    it('invalid-json: HTTP 200, JSON content type, broken JSON', async () => {
+      sim.faults.malformNext(1, 'invalid-json');
+      const r = await send(sim.url, LIST);
+      assert.equal(r.status, 200);
+      assert.match(r.headers['content-type'], /application\/json/);
+      assert.throws(() => r.json, SyntaxError);
+    });
+
+    it('truncated: fewer bytes than Content-Length, then the connection ends', async () => {
+      sim.faults.malformNext(1, 'truncated');
+      await assert.rejects(send(sim.url, LIST));
+      assert.equal((await send(sim.url, '/nowhere')).status, 404);
+    });
+
+    it('drop: the connection ends before any answer', async () => {
+      sim.faults.malformNext(1, 'drop', { path: LIST });
+      await assert.rejects(send(sim.url, LIST), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET');
+      assert.equal(sim.counters.requests[LIST], 1);
+    });
+  });
+
+  describe('expireAllTokens', () => {
+    it('invalidates every platform\'s tokens, refresh tokens too', async () => {
+      const pair = await appLogin(sim);
+      const saas = await saasLogin(sim);
+      const ob = await onbrightLogin(sim);
+      sim.faults.expireAllTokens();
+      assert.equal((await send(sim.url, LIST, { headers: { Authorization: pair.accessToken.token } })).json.code, 5032);
+      const refreshed = await send(sim.url, '/v2/enduser/enduserapi/refreshToken', { method: 'PUT', query: { refreshToken: pair.refreshToken.token } });
+      assert.equal(refreshed.json.code, 5032);
+      const tsl = await send(sim.url, '/v2/quectsl/openapi/product/export/tslFile', { query: { productKey: 'p11v14' }, headers: { Authorization: saas } });
+      assert.equal(tsl.json.code, 91004);
+      const obox = await onbrightCall(sim, 'GET', '/consumer/open/obox', ob);
+      assert.equal(obox.status, 401);
+    });
+
+    it('can be limited to one platform', async () => {
+      const pair = await appLogin(sim);
+      const saas = await saasLogin(sim);
+      sim.faults.expireAllTokens('quectel-saas');
+      assert.equal((await send(sim.url, LIST, { headers: { Authorization: pair.accessToken.token } })).json.code, 200);
+      const tsl = await send(sim.url, '/v2/quectsl/openapi/product/export/tslFile', { query: { productKey: 'p11v14' }, headers: { Authorization: saas } });
+      assert.equal(tsl.json.code, 91004);
+    });
+  });
+
+  describe('NovaStar faults', () => {
+    it('novastarBadSignNext: one answer with a wrong sign', async () => {
+      sim.faults.novastarBadSignNext(1);
+      const bad = await novastar(sim, 'screen/readList', { deviceId: 0 });
+      assert.equal(bad.status, 0);
+      assert.equal(bad.signOk, false);
+      assert.equal((await novastar(sim, 'screen/readList', { deviceId: 0 })).signOk, true);
+    });
+
+    it('novastarBadBodyNext: a rightly signed body that decrypts to non-JSON', async () => {
+      sim.faults.novastarBadBodyNext(1);
+      const bad = await novastar(sim, 'screen/readList', { deviceId: 0 });
+      assert.equal(bad.signOk, true);
+      assert.equal(typeof bad.body, 'string');
+      assert.throws(() => JSON.parse(bad.body as string));
+    });
+
+    it('novastarStatusWithSpace: the key is "status " until turned off', async () => {
+      sim.faults.novastarStatusWithSpace = true;
+      const quirky = await novastar(sim, 'device/readDetail', {});
+      assert.equal(quirky.reply.json['status '], 0);
+      assert.equal('status' in quirky.reply.json, false);
+      sim.faults.novastarStatusWithSpace = false;
+      assert.equal((await novastar(sim, 'device/readDetail', {})).status, 0);
+    });
+  });
+});
