@@ -39,7 +39,8 @@ const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials']
 };
 
 export interface RawRequest {
-  method: string;
+  /** Default GET (NovaStar: always POST). */
+  method?: string;
   path: string;
   query?: unknown;
   body?: unknown;

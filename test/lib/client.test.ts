@@ -1,0 +1,350 @@
+// The library against the simulator over real HTTP on loopback.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { OpenApiClient } from '../../lib/client';
+import { OPERATIONS } from '../../lib/operations';
+import { OpenApiError } from '../../lib/errors';
+import type { Platform } from '../../lib/types';
+import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
+
+describe('client against the simulator', function () {
+  let sim: Simulator;
+  const clients: OpenApiClient[] = [];
+  const client = (platform: Platform, overrides = {}, options = {}) => {
+    const c = new OpenApiClient(demoAccount(sim, platform, overrides), { retryBaseMs: 10, ...options });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    sim = await startSimulator({ fixedSmsCode: true, quiet: true });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => sim.reset());
+  afterEach(() => {
+    clients.splice(0).forEach((c) => c.close());
+  });
+
+  const calledOps = new Set<string>();
+  async function call(c: OpenApiClient, id: string, params?: unknown) {
+    const result = await c.call(id, params);
+    calledOps.add(id);
+    return result;
+  }
+
+  describe('Quectel App', () => {
+    it('sends an SMS code, signed as the document says', async () => {
+      const c = client('quectel-app');
+      const r = await call(c, 'quectel-app.sendSmsCode', { phone: '13800000001', codeType: 3 });
+      assert.equal(r.meta.code, 200);
+      const seen = sim.requests.at(-1)!;
+      assert.equal(seen.path, '/v2/sms/enduserapi/v2/sendPhoneSmsCode');
+      assert.equal(seen.query.userDomain, DEMO.quectelApp.userDomain);
+      assert.equal(seen.query.internationalCode, '86', 'the account default');
+      assert.equal(seen.query.random.length, 16);
+      assert.equal(sim.counters.logins['quectel-app'], 0, 'no login needed');
+    });
+
+    it('registers a user with the SMS code; the password travels encrypted', async () => {
+      const c = client('quectel-app');
+      await call(c, 'quectel-app.sendSmsCode', { phone: '13800000002', codeType: 3 });
+      const r = await call(c, 'quectel-app.register', {
+        phone: '13800000002', pwd: 'myPassw0rd', smsCode: DEMO.smsCode,
+        agreementList: [{ protocolType: 1, privacyVersion: '1.0.0' }],
+      });
+      assert.ok((r.data as { uid: string }).uid);
+      const seen = sim.requests.at(-1)!;
+      assert.ok(!seen.rawBody.includes('myPassw0rd'), 'plain password never sent');
+      await assert.rejects(call(c, 'quectel-app.register', { phone: '13800000003', pwd: 'myPassw0rd', smsCode: '000000' }), { code: 5037 });
+    });
+
+    it('lists devices, one page and all pages', async () => {
+      const c = client('quectel-app');
+      const page = await call(c, 'quectel-app.listDevices', { page: 2, pageSize: 10 });
+      const data = page.data as { list: unknown[]; total: number };
+      assert.equal(data.list.length, 10);
+      assert.equal(data.total, 23);
+      assert.equal(sim.requests.at(-1)!.headers.authorization.startsWith('Bearer '), true);
+      const all = await c.callAllPages('quectel-app.listDevices', { pageSize: 10 });
+      assert.equal(all.items.length, 23);
+      assert.equal(all.pages, 3);
+      assert.equal(sim.counters.logins['quectel-app'], 1, 'one login for all of it');
+    });
+
+    it('50 concurrent calls on a cold account log in exactly once', async () => {
+      const c = client('quectel-app');
+      const results = await Promise.all(Array.from({ length: 50 }, () => c.call('quectel-app.listDevices', {})));
+      assert.equal(results.length, 50);
+      assert.equal(sim.counters.logins['quectel-app'], 1);
+    });
+
+    it('after the vendor drops every token, the next call succeeds with exactly one new login', async () => {
+      const c = client('quectel-app');
+      await c.call('quectel-app.listDevices', {});
+      sim.faults.expireAllTokens();
+      const results = await Promise.all(Array.from({ length: 20 }, () => c.call('quectel-app.listDevices', {})));
+      assert.equal(results.length, 20);
+      assert.equal(sim.counters.logins['quectel-app'], 2);
+    });
+
+    it('refreshes with the refresh token ahead of expiry', async function () {
+      this.timeout(15000);
+      const short = await startSimulator({ quiet: true, lifetimes: { quectelAppAccess: 4 } });
+      try {
+        const c = client('quectel-app', { baseUrl: short.url });
+        await c.call('quectel-app.listDevices', {});
+        await new Promise((r) => setTimeout(r, 4200));
+        await c.call('quectel-app.listDevices', {});
+        assert.ok(short.counters.refreshes['quectel-app'] >= 1, 'refreshed');
+        assert.equal(short.counters.logins['quectel-app'], 1, 'never logged in again');
+      } finally {
+        await short.close();
+      }
+    });
+
+    it('a wrong password gives the vendor\'s code, then logins back off', async () => {
+      const c = client('quectel-app', { credentials: { password: 'wrong-password' } }, { backoffBaseMs: 60_000 });
+      const first = await c.call('quectel-app.listDevices', {}).catch((e: OpenApiError) => e);
+      assert.ok(first instanceof OpenApiError);
+      assert.notEqual(first.code, 'LOGIN_BACKOFF');
+      assert.equal(typeof first.code, 'number');
+      const later = await Promise.all(Array.from({ length: 10 }, () => c.call('quectel-app.listDevices', {}).catch((e: OpenApiError) => e)));
+      assert.ok(later.every((e) => e instanceof OpenApiError && e.code === 'LOGIN_BACKOFF'));
+      assert.equal(sim.counters.logins['quectel-app'], 1, 'the vendor saw one failed login');
+    });
+
+    it('corrects a host clock 15 minutes off from the Date header', async () => {
+      sim.faults.clockOffsetMs = 15 * 60_000;
+      const c = client('quectel-app');
+      await call(c, 'quectel-app.sendSmsCode', { phone: '13800000004', codeType: 3 });
+      const sms = sim.requests.filter((r) => r.path.endsWith('sendPhoneSmsCode'));
+      assert.ok(sms.length <= 2, 'at most one resync');
+    });
+  });
+
+  describe('Quectel SaaS', () => {
+    it('exports a TSL model in both languages', async () => {
+      const c = client('quectel-saas');
+      const cn = await call(c, 'quectel-saas.exportTsl', { productKey: 'p11v14' });
+      assert.equal((cn.data as { profile: { productKey: string } }).profile.productKey, 'p11v14');
+      const en = await call(c, 'quectel-saas.exportTsl', { productKey: 'p11v14', language: 'EN' });
+      assert.notDeepEqual(en.data, cn.data);
+      assert.ok(sim.requests.at(-1)!.headers.authorization.startsWith('QJWT '));
+      await assert.rejects(c.call('quectel-saas.exportTsl', { productKey: 'nope00' }), { code: 70017 });
+    });
+
+    it('lists devices of a product, every page', async () => {
+      const c = client('quectel-saas');
+      const one = await call(c, 'quectel-saas.listDevices', { productKey: 'p11v14', pageNum: 1, pageSize: 5 });
+      assert.ok(Array.isArray(one.data));
+      const all = await c.callAllPages('quectel-saas.listDevices', { productKey: 'p11v14', pageSize: 5 });
+      assert.equal(all.items.length, all.total);
+      assert.ok(all.pages >= 2);
+    });
+
+    it('an unknown AccessKey gives 90047', async () => {
+      const c = client('quectel-saas', { credentials: { accessKey: 'unknownAccessKey000000' } });
+      await assert.rejects(c.call('quectel-saas.exportTsl', { productKey: 'p11v14' }), { code: 90047 });
+    });
+
+    it('a login with a clock 15 minutes off succeeds after one resync', async () => {
+      sim.faults.clockOffsetMs = -15 * 60_000;
+      const c = client('quectel-saas');
+      await c.call('quectel-saas.exportTsl', { productKey: 'p11v14' });
+      assert.equal(sim.counters.logins['quectel-saas'], 2, 'one refused, one accepted');
+    });
+  });
+
+  describe('On-Bright', () => {
+    it('adds, lists and deletes an OBOX', async () => {
+      const c = client('onbright');
+      const added = await call(c, 'onbright.addObox', { oboxSerialId: 'c033000000', oboxName: 'OBOX33c0', oboxVersion: '0a0219080a253002', oboxStatus: '1', deviceConfig: [] });
+      assert.equal(added.meta.code, 201);
+      const listed = await call(c, 'onbright.listObox');
+      const oboxs = (listed.data as { oboxs: { oboxSerialId: string }[] }).oboxs;
+      assert.ok(oboxs.some((o) => o.oboxSerialId === 'c033000000'));
+      const seen = sim.requests.at(-1)!;
+      assert.ok(seen.query.access_token && seen.query.uniqueKey === DEMO.onbright.uniqueKey);
+      const deleted = await call(c, 'onbright.deleteObox', { oboxSerialId: 'c033000000' });
+      assert.equal(deleted.meta.code, 204);
+      await assert.rejects(c.call('onbright.deleteObox', { oboxSerialId: 'c033000000' }), { code: 413 });
+    });
+
+    it('registers an Ali device, scans and deletes a device', async () => {
+      const c = client('onbright');
+      const reg = await call(c, 'onbright.registerAliDevice', { type: 'OBOX', zone: 'Asia/Shanghai' });
+      assert.ok((reg.data as { deviceSecret: string }).deviceSecret);
+      const obox = ((await c.call('onbright.listObox')).data as { oboxs: { oboxSerialId: string }[] }).oboxs[0].oboxSerialId;
+      const scan = await call(c, 'onbright.scanDevices', { oboxSerialId: obox });
+      assert.equal(scan.meta.code, 201);
+      await assert.rejects(c.call('onbright.deleteDevice', { serialId: 'no-such-device' }), { code: 413 });
+      const serial = [...sim.state.onbrightDevices.keys()].find((k) => k !== 'lock000001')!;
+      assert.equal((await call(c, 'onbright.deleteDevice', { serialId: serial })).meta.code, 204);
+      assert.equal(sim.state.onbrightDevices.has(serial), false);
+    });
+
+    it('adds and updates a door-lock guest; the answer holds the guest\'s door password', async () => {
+      const c = client('onbright');
+      const added = await call(c, 'onbright.addLockUser', { serialId: 'lock000001', nickName: 'Guest', startTime: '1550573820000', endTime: '1550841360000', times: 1, isMax: 0, mobile: '15879618946' });
+      const user = (added.data as { remoteUser: { pin: number; pwd: string } }).remoteUser;
+      assert.match(String(user.pwd), /^\d+$/);
+      const updated = await call(c, 'onbright.updateLockUser', { serialId: 'lock000001', nickName: 'Guest 2', startTime: '1550573820000', endTime: '1550941360000', times: 3, pin: user.pin });
+      assert.equal(updated.meta.code, 205);
+    });
+
+    it('a wrong client secret gives 401', async () => {
+      const c = client('onbright', { credentials: { clientSecret: 'wrong-secret' } });
+      await assert.rejects(c.call('onbright.listObox'), { code: 401 });
+    });
+
+    it('an invalid token (HTTP 401 invalid_token) triggers one new login; the echoed token never shows', async () => {
+      const c = client('onbright');
+      await c.call('onbright.listObox');
+      sim.faults.expireAllTokens('onbright');
+      await c.call('onbright.listObox');
+      assert.equal(sim.counters.logins.onbright, 2);
+    });
+  });
+
+  describe('NovaStar', () => {
+    for (const encrypt of [true, false]) {
+      it(`reads screens and plays a preset, encryption ${encrypt ? 'on' : 'off'}`, async () => {
+        sim.novastarEncrypt = encrypt;
+        const c = client('novastar', { encrypt });
+        const screens = await c.request({ method: 'POST', path: 'screen/readList', body: { deviceId: 0 } });
+        assert.ok(screens.data !== null && typeof screens.data === 'object');
+        const seen = sim.requests.at(-1)!;
+        assert.equal(seen.path, '/open/api/screen/readList');
+        const env = seen.body as { body: unknown; sign: string; pId: string; timeStamp: string };
+        assert.equal(typeof env.body, encrypt ? 'string' : 'object');
+        assert.equal(env.pId, DEMO.novastar.pId);
+        const screenId = (screens.data as { screens: { screenId: number }[] }).screens[0].screenId;
+        const presets = await c.request({ method: 'POST', path: 'preset/readList', body: { deviceId: 0, screenId } });
+        const presetId = (presets.data as { presets: { presetId: number }[] }).presets[0].presetId;
+        const played = await c.request({ path: 'preset/play', body: { deviceId: 0, screenId, presetId } });
+        assert.equal(played.meta.code, 0);
+      });
+    }
+
+    it('accepts the "status " key some firmware writes', async () => {
+      sim.faults.novastarStatusWithSpace = true;
+      const c = client('novastar');
+      const r = await c.request({ path: 'device/readDetail', body: { deviceId: 0 } });
+      assert.equal(r.meta.code, 0);
+    });
+
+    it('a wrong sign on the answer is SIGN_MISMATCH; a body that is not JSON is BAD_RESPONSE', async () => {
+      const c = client('novastar');
+      sim.faults.novastarBadSignNext(1);
+      await assert.rejects(c.request({ path: 'screen/readList', body: {} }), { code: 'SIGN_MISMATCH' });
+      sim.faults.novastarBadBodyNext(1);
+      await assert.rejects(c.request({ path: 'screen/readList', body: {} }), { code: 'BAD_RESPONSE' });
+    });
+
+    it('a wrong pId gives the device\'s status 15', async () => {
+      const c = client('novastar', { credentials: { pId: 'wrong' } });
+      await assert.rejects(c.request({ path: 'screen/readList', body: {} }), { code: 15 });
+    });
+  });
+
+  describe('raw calls', () => {
+    it('reach any endpoint with the session\'s token', async () => {
+      const c = client('quectel-app');
+      const r = await c.request({ method: 'GET', path: '/v2/binding/enduserapi/userDeviceList', query: { page: 1, pageSize: 3 } });
+      assert.equal((r.data as { list: unknown[] }).list.length, 3);
+    });
+
+    it('refuse absolute URLs and paths that climb out', async () => {
+      const c = client('onbright');
+      for (const bad of ['http://example.com/x', '//example.com/x', '/a/../b', 'no-slash']) {
+        await assert.rejects(c.request({ method: 'GET', path: bad }), { code: 'INVALID_INPUT', parameter: 'path' });
+      }
+      assert.equal(sim.counters.total, 0);
+    });
+  });
+
+  describe('bad input is refused before anything is sent', () => {
+    const cases: [string, Platform, unknown, string][] = [
+      ['quectel-app.sendSmsCode', 'quectel-app', { codeType: 3 }, 'phone'],
+      ['quectel-app.sendSmsCode', 'quectel-app', { phone: '13800000000', codeType: 9 }, 'codeType'],
+      ['quectel-app.sendSmsCode', 'quectel-app', { phone: { x: 1 }, codeType: 3 }, 'phone'],
+      ['quectel-app.register', 'quectel-app', { phone: '13800000000', pwd: 'abcdefg', smsCode: '123456', agreementList: 'yes' }, 'agreementList'],
+      ['quectel-app.listDevices', 'quectel-app', { page: 'first' }, 'page'],
+      ['quectel-app.listDevices', 'quectel-app', { pageSize: 0 }, 'pageSize'],
+      ['quectel-saas.exportTsl', 'quectel-saas', {}, 'productKey'],
+      ['quectel-saas.exportTsl', 'quectel-saas', { productKey: 'p11v14', language: 'FR' }, 'language'],
+      ['onbright.addObox', 'onbright', { oboxSerialId: 'x', oboxName: 'y' }, 'oboxVersion'],
+      ['onbright.addLockUser', 'onbright', { serialId: 'l', nickName: 'n', startTime: 'soon', endTime: '1550841360000', times: 1 }, 'startTime'],
+      ['onbright.updateLockUser', 'onbright', { serialId: 'l', nickName: 'n', startTime: '1550573820000', endTime: '1550841360000', times: 1 }, 'pin'],
+      ['onbright.deleteDevice', 'onbright', { serialId: 'x'.repeat(5000) }, 'serialId'],
+      ['onbright.addObox', 'onbright', { oboxSerialId: 'x', oboxName: 'y', oboxVersion: 'z', deviceConfig: [JSON.parse('{"__proto__": {"polluted": true}}')] }, 'deviceConfig'],
+      ['onbright.listObox', 'onbright', 'text', 'payload'],
+      ['onbright.listObox', 'onbright', [1, 2], 'payload'],
+    ];
+    for (const [id, platform, params, parameter] of cases) {
+      it(`${id} with ${JSON.stringify(params).slice(0, 60)} names ${parameter}`, async () => {
+        const c = client(platform);
+        const err = await c.call(id, params).catch((e: OpenApiError) => e);
+        assert.ok(err instanceof OpenApiError);
+        assert.equal(err.code, 'INVALID_INPUT');
+        assert.equal(err.parameter, parameter);
+        assert.match(err.message, new RegExp(parameter));
+        assert.equal(sim.counters.total, 0, 'the simulator saw no request');
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      });
+    }
+
+    it('an account without its credentials is refused at once', () => {
+      assert.throws(() => new OpenApiClient({ platform: 'quectel-saas', credentials: { accessKey: 'x' } }), { code: 'INVALID_INPUT', parameter: 'accessSecret' });
+      assert.throws(() => new OpenApiClient({ platform: 'novastar', credentials: { pId: 'x', secretKey: 'y' } }), { code: 'INVALID_INPUT', parameter: 'baseUrl' });
+    });
+  });
+
+  describe('secrets', () => {
+    it('no error text or JSON carries a credential or a token', async () => {
+      const errors: OpenApiError[] = [];
+      const collect = (p: Promise<unknown>) => p.then(() => undefined, (e: OpenApiError) => { errors.push(e); });
+      const wrong = { password: DEMO.quectelApp.password + 'x', accessSecret: DEMO.quectelSaas.accessSecret + 'x', clientSecret: DEMO.onbright.clientSecret + 'x', secretKey: 'zzzzzzzz' };
+      // Good accounts, then their tokens expire (On-Bright echoes the refused token), then failures of every kind.
+      const ob = client('onbright');
+      await ob.call('onbright.listObox');
+      sim.faults.expireAllTokens();
+      sim.faults.failNext(10, { status: 503 });
+      await collect(ob.call('onbright.deleteObox', { oboxSerialId: 'none' }));
+      await collect(ob.call('onbright.deleteObox', { oboxSerialId: 'none' }));
+      await collect(client('quectel-app', { credentials: { password: wrong.password } }).call('quectel-app.listDevices', {}));
+      await collect(client('quectel-saas', { credentials: { accessSecret: wrong.accessSecret } }).call('quectel-saas.exportTsl', { productKey: 'p11v14' }));
+      await collect(client('onbright', { credentials: { clientSecret: wrong.clientSecret } }).call('onbright.listObox'));
+      await collect(client('novastar', { credentials: { secretKey: wrong.secretKey } }).request({ path: 'screen/readList', body: {} }));
+      await collect(client('quectel-app').call('quectel-app.register', { phone: '1380000', pwd: DEMO.quectelApp.password, smsCode: '1' }));
+      sim.faults.malformNext(1, 'drop');
+      await collect(client('quectel-saas').call('quectel-saas.exportTsl', { productKey: 'p11v14' }));
+      assert.ok(errors.length >= 7, `errors: ${errors.length}`);
+      const secrets = [...demoSecrets(), ...Object.values(wrong), ...issuedTokens(sim)];
+      for (const e of errors) {
+        assertFreeOf(`${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e)}`, secrets, `error ${e.code}`);
+      }
+    });
+  });
+
+  describe('the library on its own', () => {
+    it('loads from plain Node without Node-RED', () => {
+      const out = execFileSync(process.execPath, ['-e', `
+        const lib = require(${JSON.stringify(path.resolve(__dirname, '../../lib/index.js'))});
+        const loaded = Object.keys(require.cache).filter((f) => /node-red/.test(f));
+        console.log(JSON.stringify({ client: typeof lib.OpenApiClient, loaded }));
+      `]).toString();
+      assert.deepEqual(JSON.parse(out), { client: 'function', loaded: [] });
+    });
+
+    it('every public catalogue entry was called in these tests', () => {
+      const publicOps = [...OPERATIONS.values()].filter((op) => !op.internal).map((op) => op.id);
+      const missing = publicOps.filter((id) => !calledOps.has(id));
+      assert.deepEqual(missing, []);
+    });
+  });
+});

@@ -1,0 +1,48 @@
+// Accounts pointing at a running simulator, with its demo credentials.
+import { DEMO, type Simulator } from '../../simulator';
+import type { AccountConfig, Platform } from '../../lib/types';
+
+export function demoAccount(sim: Simulator, platform: Platform, overrides: Partial<AccountConfig> = {}): AccountConfig {
+  const base: Record<Platform, AccountConfig> = {
+    'quectel-app': {
+      platform,
+      baseUrl: sim.url,
+      userDomain: DEMO.quectelApp.userDomain,
+      internationalCode: DEMO.quectelApp.internationalCode,
+      credentials: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
+    },
+    'quectel-saas': { platform, baseUrl: sim.url, credentials: { ...DEMO.quectelSaas } },
+    onbright: { platform, baseUrl: sim.url, credentials: { ...DEMO.onbright } },
+    novastar: { platform, baseUrl: sim.novastarUrl, encrypt: true, credentials: { ...DEMO.novastar } },
+  };
+  const account = base[platform];
+  return { ...account, ...overrides, credentials: { ...account.credentials, ...overrides.credentials } };
+}
+
+/** Every credential value of the demo accounts: none may ever appear in an error, a message or a log. */
+export function demoSecrets(): string[] {
+  return [
+    DEMO.quectelApp.password,
+    DEMO.quectelApp.userDomainSecret,
+    DEMO.quectelSaas.accessSecret,
+    DEMO.onbright.clientSecret,
+    DEMO.onbright.uniqueKey,
+    DEMO.novastar.secretKey,
+  ];
+}
+
+/** Asserts that none of `secrets` occurs in `text`. */
+export function assertFreeOf(text: string, secrets: readonly string[], what = 'text'): void {
+  for (const secret of secrets) {
+    if (secret && text.includes(secret)) throw new Error(`${what} contains a secret (${secret.slice(0, 3)}…)`);
+  }
+}
+
+/** The tokens the simulator has issued, as far as its state shows them. */
+export function issuedTokens(sim: Simulator): string[] {
+  const tokens = (sim.state as unknown as { tokens?: Map<string, unknown> | Record<string, unknown> }).tokens;
+  if (!tokens) return [];
+  const keys = tokens instanceof Map ? [...tokens.keys()] : Object.keys(tokens);
+  // Quectel App tokens are sent with their "Bearer " prefix; the bare value is a secret too.
+  return keys.flatMap((k) => [k, k.replace(/^(Bearer|QJWT) /, '')]);
+}
