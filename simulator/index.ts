@@ -208,7 +208,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     });
     req.on('end', () => {
       const tooBig = size > BODY_LIMIT;
-      void handle(req, res, tooBig ? '' : Buffer.concat(chunks).toString('utf8'), tooBig);
+      // A request the simulator cannot even parse (a malformed URL) ends the connection rather than the process.
+      handle(req, res, tooBig ? '' : Buffer.concat(chunks).toString('utf8'), tooBig).catch(() => res.socket?.destroy());
     });
     req.on('error', () => undefined);
   });
