@@ -84,32 +84,33 @@ function phonePwdRegister(call: Call, sim: SimCore): Answer {
   const parsed = jsonObjectBody(call);
   if (!parsed.ok) return paramError('body', parsed.reason);
   const body = parsed.value;
-  const f: Record<string, string | undefined> = {};
-  for (const name of ['phone', 'random', 'pwd', 'smsCode', 'userDomain', 'internationalCode']) f[name] = textField(body, name);
-  const missing = firstMissing(f, ['phone', 'random', 'pwd', 'smsCode', 'userDomain']);
+  const required = ['phone', 'random', 'pwd', 'smsCode', 'userDomain'] as const;
+  const missing = required.find((name) => !textField(body, name));
   if (missing) return paramError(missing);
-  if (!PHONE.test(f.phone!)) return paramError('phone');
-  if (f.internationalCode !== undefined && !COUNTRY.test(f.internationalCode)) return paramError('internationalCode');
+  const [phone, random, pwd, smsCode, userDomain] = required.map((name) => textField(body, name) as string);
+  const givenCountry = textField(body, 'internationalCode');
+  if (!PHONE.test(phone)) return paramError('phone');
+  if (givenCountry !== undefined && !COUNTRY.test(givenCountry)) return paramError('internationalCode');
   if (body.agreementList !== undefined && !isAgreementList(body.agreementList)) return paramError('agreementList');
-  if (!USER_DOMAINS[f.userDomain!]) return unknownDomain();
+  if (!USER_DOMAINS[userDomain]) return unknownDomain();
 
-  const internationalCode = f.internationalCode ?? DEMO.quectelApp.internationalCode;
-  const sms = sim.state.smsCodes.get(f.phone!);
-  const codeOk = sms && sms.codeType === 3 && sms.code === f.smsCode && sms.internationalCode === internationalCode && sms.expiresAt > sim.now();
+  const internationalCode = givenCountry ?? DEMO.quectelApp.internationalCode;
+  const sms = sim.state.smsCodes.get(phone);
+  const codeOk = sms && sms.codeType === 3 && sms.code === smsCode && sms.internationalCode === internationalCode && sms.expiresAt > sim.now();
   if (!codeOk) return quectelAnswer(APP_CODES.SMS_CODE_WRONG, '短信验证码验证失败');
-  if (sim.state.users.has(f.phone!)) return quectelAnswer(APP_CODES.ALREADY_REGISTERED, '手机号已注册');
+  if (sim.state.users.has(phone)) return quectelAnswer(APP_CODES.ALREADY_REGISTERED, '手机号已注册');
 
   let password: string;
   try {
-    password = quectelDecryptPassword(f.pwd!, f.random!);
+    password = quectelDecryptPassword(pwd, random);
   } catch {
     return paramError('pwd', 'cannot be decrypted');
   }
   if (password.length < 6 || password.length > 64) return paramError('pwd', 'must be 6 to 64 characters');
 
-  sim.state.smsCodes.delete(f.phone!);
+  sim.state.smsCodes.delete(phone);
   const uid = `C${131362 + sim.state.users.size}`;
-  sim.state.users.set(f.phone!, { uid, phone: f.phone!, internationalCode, userDomain: f.userDomain!, password, userName: `Qu${uid}`, failedLogins: 0 });
+  sim.state.users.set(phone, { uid, phone, internationalCode, userDomain, password, userName: `Qu${uid}`, failedLogins: 0 });
   return ok({ uid });
 }
 
