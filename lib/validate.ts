@@ -12,10 +12,14 @@ const MAX_DEPTH = 16;
 /** Bytes of JSON a single call may carry in its body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * A plain object from any realm: a function node builds its objects in a
+ * sandbox whose Object.prototype is not ours, so compare shapes, not identity.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 export function kindOf(value: unknown): string {

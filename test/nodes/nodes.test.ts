@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets, issuedTokens } from '../support/accounts';
-import { ALL_NODES, RED_PACKAGE, flowWith, helper, sendAndWait, type Outcome } from '../support/red';
+import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, type Outcome } from '../support/red';
 
 interface Case {
   title: string;
@@ -160,6 +160,18 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
     const del = await run({ type: 'onbright-delete-device', account: 'acc-onbright', serialId: 'no-such-device' });
     assert.equal(del.error?.code, 413);
     assert.equal(sim.requests.at(-1)!.method, 'DELETE');
+  });
+
+  it('takes parameters from an object a function node built', async () => {
+    const { flow, credentials } = flowWith(sim, { type: 'quectel-send-sms', account: 'acc-quectel-app', codeType: '3', codeTypeType: 'num' });
+    // The function node runs in its own sandbox: its objects come from another realm.
+    flow.push({ id: 'fn', z: 'tab', type: 'function', func: 'msg.payload = { phone: "13900000077" }; return msg;', outputs: 1, wires: [['n1']] } as never);
+    await helper.load([...ALL_NODES, coreNode('function/10-function.js')], flow, credentials);
+    const got = new Promise<Record<string, unknown>>((resolve) => helper.getNode('out').once('input', resolve as never));
+    helper.getNode('fn').receive({ payload: 1 });
+    const msg = await got;
+    assert.equal((msg.openapi as { code: number }).code, 200);
+    assert.equal(sim.requests.at(-1)!.query.phone, '13900000077');
   });
 
   it('quectel-list-devices can send one message per device', async () => {

@@ -42,6 +42,13 @@ export const NODE_TYPES = [
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ALL_NODES = NODE_TYPES.map((t) => require(path.join(nodesDir, `${t}.js`)));
 
+/** Core nodes of the same runtime, for flows that need them. */
+export function coreNode(file: string): unknown {
+  const nodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve(RED_PACKAGE))] }));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(nodes, 'core', file));
+}
+
 export const ACCOUNT_IDS: Record<Platform, string> = {
   'quectel-app': 'acc-quectel-app',
   'quectel-saas': 'acc-quectel-saas',
