@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.demo/**', 'examples/**', 'docs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.demo/**', '.test-output/**', 'examples/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -52,6 +52,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
 
   function ActionNode(this: Node, config: Record<string, unknown>) {
     RED.nodes.createNode(this, config);
+    // Handlers below are closures, not methods: name the node once.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     const account = (typeof config.account === 'string' ? RED.nodes.getNode(config.account) : null) as AccountNode | null;
     const inFlight = new Set<Promise<void>>();
