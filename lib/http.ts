@@ -1,6 +1,7 @@
 // One axios instance per account: base URL, timeout, keep-alive, no absolute
 // URLs (a path from a message can never reach another host), size limits.
 // Safe calls are retried; a request that may have reached the vendor is not.
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
@@ -49,6 +50,9 @@ export class Transport {
   private readonly controller = new AbortController();
 
   constructor(private readonly opts: TransportOptions) {
+    // Every call in flight listens on the one signal and stops listening when it ends: more
+    // than ten at once is normal use, not the leak Node would warn about in the user's log.
+    setMaxListeners(0, this.controller.signal);
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
       https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
