@@ -20,8 +20,9 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
 
   function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
     const path = req.path;
-    // A 2xx without a body (a plain 204) is a success with nothing to say.
-    if (answer.status >= 200 && answer.status < 300 && answer.text.trim() === '') return { data: null, code: answer.status, message: '', raw: {} };
+    // An HTTP 204 has no body by definition: a success with nothing to say. Any other empty
+    // answer proves nothing (an OBOX "added" by an empty 200 may not exist) and is BAD_RESPONSE.
+    if (answer.status === 204 && answer.text.trim() === '') return { data: null, code: answer.status, message: '', raw: {} };
     const body = parseJsonObject(answer, 'onbright', path);
     // The OAuth layer answers {error, error_description} with an HTTP error status.
     if (typeof body.error === 'string') {
