@@ -123,7 +123,13 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       if (spec.raw) {
         const method = msg.method ?? config.method ?? 'GET';
         const path = msg.path ?? config.path;
-        const body = isPlainObject(msg.payload) || Array.isArray(msg.payload) ? msg.payload : undefined;
+        const payload = msg.payload;
+        const trigger = payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
+        // JSON text (from an http or file node) or a Buffer would otherwise be dropped silently and the call sent without its body.
+        if (!trigger && !isPlainObject(payload) && !Array.isArray(payload)) {
+          throw invalidInput('payload', 'type', { expected: `an object or an array, not ${kindOf(payload)}` });
+        }
+        const body = trigger ? undefined : payload;
         return { result: await client.request({ method: String(method), path: path as string, query: msg.query, body }), each: false };
       }
       // Only a node with several operations lets the message choose one.
