@@ -58,8 +58,11 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     const account = (typeof config.account === 'string' ? RED.nodes.getNode(config.account) : null) as AccountNode | null;
     const inFlight = new Set<Promise<void>>();
     let shown = '';
+    /** The outcome of the last call, shown again once a login is over. */
+    let outcome: StatusOptions = {};
 
-    function status(s: StatusOptions): void {
+    function status(s: StatusOptions, isOutcome = true): void {
+      if (isOutcome) outcome = s;
       const key = `${s.fill}|${s.shape}|${s.text}`;
       if (key === shown) return; // status travels to every open editor: send changes only
       shown = key;
@@ -89,8 +92,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       status({ fill: 'red', shape: 'ring', text: text(RED, 'errors.noAccount', 'no account selected') });
     } else {
       unwatch = account.watch((event) => {
-        if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') });
-        else if (event.type === 'login-failed') failed(event.error.code);
+        if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') }, false);
+        else if (event.type === 'login-ok') status(outcome);
+        else failed(event.error.code);
       });
     }
 

@@ -162,6 +162,15 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
     assert.equal(sim.requests.at(-1)!.method, 'DELETE');
   });
 
+  it('shows a yellow ring while logging in, then a green dot', async () => {
+    await run({ type: 'quectel-list-devices', account: 'acc-quectel-app' });
+    const shapes = helper.getNode('n1').status.getCalls().map((c) => c.args[0] as { fill?: string; shape?: string; text?: string });
+    const yellow = shapes.findIndex((s) => s.fill === 'yellow' && s.shape === 'ring');
+    assert.ok(yellow >= 0, 'a yellow ring during the login');
+    assert.match(String(shapes[yellow].text), /loggingIn|logging in/);
+    assert.deepEqual([shapes.at(-1)!.fill, shapes.at(-1)!.shape], ['green', 'dot']);
+  });
+
   it('takes parameters from an object a function node built', async () => {
     const { flow, credentials } = flowWith(sim, { type: 'quectel-send-sms', account: 'acc-quectel-app', codeType: '3', codeTypeType: 'num' });
     // The function node runs in its own sandbox: its objects come from another realm.
