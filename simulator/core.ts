@@ -116,7 +116,8 @@ export class SimCore {
 
   /** Seconds left, as the vendors' expires_in counts them. */
   secondsLeft(record: TokenRecord): number {
-    return Math.max(0, Math.floor((record.expiresAt - this.now()) / 1000));
+    // Rounded: a fresh token answered a millisecond later still says its full lifetime.
+    return Math.max(0, Math.round((record.expiresAt - this.now()) / 1000));
   }
 
   private expireTokens(platform?: TokenPlatform): void {
