@@ -1,0 +1,342 @@
+// `npm start`: the vendor API simulator and a Node-RED with this package
+// installed and the demo flow deployed, its four accounts pointing at the
+// simulator with the simulator's demo credentials. Everything it writes goes
+// into the user directory (default: the project's ignored `.demo/`), which is
+// made afresh on every start. Both servers listen on 127.0.0.1 only.
+//
+//   PORT=1880 SIM_PORT=8990 npm start          (Ctrl+C stops both)
+//   NODE_RED_PACKAGE=node-red-5 npm start      (Node-RED 5; runs under Node 22)
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { DEMO, startSimulator, type Simulator } from '../simulator';
+
+/** The project root: this file runs as dist/scripts/start.js. */
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const DEMO_FLOW_FILE = path.join(ROOT, 'examples', 'demo-all-platforms.json');
+const HOST = '127.0.0.1';
+/** Marks a user directory as made by this script, so only such a directory is ever wiped. */
+const MARKER = '.iot-openapi-demo';
+
+export const DEMO_ACCOUNTS = {
+  'quectel-app': 'acc-quectel-app',
+  'quectel-saas': 'acc-quectel-saas',
+  onbright: 'acc-onbright',
+  novastar: 'acc-novastar',
+} as const;
+
+export type NodeRedPackage = 'node-red' | 'node-red-5';
+
+export interface DemoOptions {
+  /** Node-RED's port; 0 = a free one. Default 1880. */
+  port?: number;
+  /** The simulator's port; 0 = a free one. Default 8990. */
+  simPort?: number;
+  /** Node-RED's user directory, made afresh. Default `<project>/.demo`. */
+  userDir?: string;
+  /** Which Node-RED runs: the devDependency `node-red` (4.x, default) or `node-red-5`. */
+  nodeRed?: NodeRedPackage;
+  /** Where Node-RED's output goes besides the in-memory log (e.g. process.stdout). */
+  output?: NodeJS.WritableStream;
+  /** Default true: the simulator logs nothing; false: one line per request. */
+  quiet?: boolean;
+  /** How long Node-RED may take to answer, ms. Default 60000. */
+  startTimeoutMs?: number;
+}
+
+export interface Demo {
+  /** e.g. http://127.0.0.1:1880 (no trailing slash) */
+  editorUrl: string;
+  sim: Simulator;
+  userDir: string;
+  /** Node-RED's process. */
+  child: ChildProcess;
+  /** Everything Node-RED has written to stdout and stderr so far. */
+  log(): string;
+  /** Stops Node-RED (SIGINT, then SIGKILL after a while) and the simulator. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+function packageJson(): { name: string } {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string };
+}
+
+/** A port nobody listens on right now (loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function checkPort(value: number | undefined, fallback: number, what: string): number {
+  const port = value ?? fallback;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${what} must be a port number, got ${String(value)}`);
+  return port;
+}
+
+/** Empties `dir`, refusing to touch a non-empty directory this script did not make. */
+function freshDir(dir: string): void {
+  if (fs.existsSync(dir)) {
+    const entries = fs.readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(MARKER)) {
+      throw new Error(`${dir} exists and was not made by this script; choose another user directory or remove it`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, MARKER), 'Made by scripts/start.ts; rewritten on every start.\n');
+}
+
+/** The demo flow from examples/, or just a tab when the file is missing. */
+function readDemoFlow(): FlowNode[] {
+  if (!fs.existsSync(DEMO_FLOW_FILE)) {
+    return [{ id: 'demo-tab', type: 'tab', label: 'IoT OpenAPI demo', info: `${path.relative(ROOT, DEMO_FLOW_FILE)} was not found.` }];
+  }
+  const flow = JSON.parse(fs.readFileSync(DEMO_FLOW_FILE, 'utf8')) as unknown;
+  if (!Array.isArray(flow)) throw new Error(`${DEMO_FLOW_FILE} is not a flow (an array of nodes)`);
+  return flow as FlowNode[];
+}
+
+/**
+ * The flow to deploy and its credentials: the demo flow with its four account
+ * nodes (added where missing) pointing at the simulator.
+ */
+export function demoFlow(sim: Simulator): { flow: FlowNode[]; credentials: Record<string, Record<string, string>> } {
+  const flow = readDemoFlow();
+  const settings: Record<string, Record<string, unknown>> = {
+    [DEMO_ACCOUNTS['quectel-app']]: { platform: 'quectel-app', name: 'Quectel App (simulator)', baseUrl: sim.url, userDomain: DEMO.quectelApp.userDomain, internationalCode: DEMO.quectelApp.internationalCode },
+    [DEMO_ACCOUNTS['quectel-saas']]: { platform: 'quectel-saas', name: 'Quectel SaaS (simulator)', baseUrl: sim.url },
+    [DEMO_ACCOUNTS.onbright]: { platform: 'onbright', name: 'On-Bright (simulator)', baseUrl: sim.url },
+    [DEMO_ACCOUNTS.novastar]: { platform: 'novastar', name: 'NovaStar (simulator)', baseUrl: sim.novastarUrl, encrypt: sim.novastarEncrypt },
+  };
+  for (const [id, values] of Object.entries(settings)) {
+    const index = flow.findIndex((n) => n.id === id);
+    const defaults = { id, type: 'iot-openapi-account', userDomain: '', internationalCode: '86', encrypt: true, timeout: 10000 };
+    if (index === -1) {
+      flow.push({ ...defaults, ...values } as FlowNode);
+    } else {
+      const existing = flow[index];
+      // Keep the example's name; the connection settings are the simulator's.
+      flow[index] = { ...defaults, ...existing, ...values, name: existing.name || values.name, type: 'iot-openapi-account' } as FlowNode;
+    }
+  }
+  const credentials = {
+    [DEMO_ACCOUNTS['quectel-app']]: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
+    [DEMO_ACCOUNTS['quectel-saas']]: { accessKey: DEMO.quectelSaas.accessKey, accessSecret: DEMO.quectelSaas.accessSecret },
+    [DEMO_ACCOUNTS.onbright]: { clientId: DEMO.onbright.clientId, clientSecret: DEMO.onbright.clientSecret, uniqueKey: DEMO.onbright.uniqueKey },
+    [DEMO_ACCOUNTS.novastar]: { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey },
+  };
+  return { flow, credentials };
+}
+
+function settingsFile(port: number): string {
+  const settings = {
+    uiHost: HOST,
+    uiPort: port,
+    flowFile: 'flows.json',
+    flowFilePretty: true,
+    // Plain-text credentials: this user directory is a throwaway demo holding only the simulator's demo credentials.
+    credentialSecret: false,
+    telemetry: { enabled: false, updateNotification: false },
+    diagnostics: { enabled: false, ui: false },
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    editorTheme: { tours: false, projects: { enabled: false } },
+  };
+  return `// Made by scripts/start.ts on every start; edits are lost.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+}
+
+/** Writes the user directory: settings, flow, credentials, and this package linked into node_modules. */
+function writeUserDir(userDir: string, port: number, sim: Simulator): void {
+  freshDir(userDir);
+  const { flow, credentials } = demoFlow(sim);
+  fs.writeFileSync(path.join(userDir, 'settings.js'), settingsFile(port));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow, null, 2) + '\n');
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2) + '\n');
+  const link = path.join(userDir, 'node_modules', ...packageJson().name.split('/'));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(ROOT, link, 'dir');
+}
+
+function nodeRedCommand(pkg: NodeRedPackage): { node: string; redJs: string } {
+  const redJs = path.join(ROOT, 'node_modules', pkg, 'red.js');
+  if (!fs.existsSync(redJs)) throw new Error(`${redJs} is missing; run npm ci first`);
+  let node = process.execPath;
+  if (pkg === 'node-red-5' && Number(process.versions.node.split('.')[0]) < 22) {
+    node = path.join(ROOT, 'node_modules', 'node22', 'bin', 'node');
+    if (!fs.existsSync(node)) throw new Error('Node-RED 5 needs Node 22: node_modules/node22 is missing');
+  }
+  return { node, redJs };
+}
+
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Resolves once `url` answers 200; rejects when `failed()` says so or the time is up. */
+async function waitForHttp(url: string, timeoutMs: number, failed: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = failed();
+    if (reason) throw new Error(reason);
+    if ((await httpStatus(url)) === 200) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function tail(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'iot-openapi-account.js'))) {
+    throw new Error('dist/nodes is missing; run npm run build first');
+  }
+  const requestedPort = checkPort(opts.port, 1880, 'port');
+  const simPort = checkPort(opts.simPort, 8990, 'simPort');
+  const userDir = path.resolve(opts.userDir ?? path.join(ROOT, '.demo'));
+  const { node, redJs } = nodeRedCommand(opts.nodeRed ?? 'node-red');
+
+  let sim: Simulator;
+  try {
+    sim = await startSimulator({ port: simPort, host: HOST, fixedSmsCode: true, quiet: opts.quiet ?? true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the simulator's port ${simPort} is in use; set SIM_PORT to another one`);
+    throw err;
+  }
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const killOnExit = (): void => {
+    child?.kill('SIGKILL');
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const running = child;
+      if (running && running.exitCode === null && running.signalCode === null) {
+        const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+        running.kill('SIGINT');
+        const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.off('exit', killOnExit);
+      await sim.close();
+    })();
+    return stopping;
+  };
+
+  try {
+    const port = requestedPort === 0 ? await freePort() : requestedPort;
+    writeUserDir(userDir, port, sim);
+    const started = spawn(node, [redJs, '--userDir', userDir, '--port', String(port), '--settings', path.join(userDir, 'settings.js')], {
+      cwd: userDir,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    process.on('exit', killOnExit);
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      opts.output?.write(chunk);
+    };
+    started.stdout?.on('data', collect);
+    started.stderr?.on('data', collect);
+    let spawnError: Error | undefined;
+    started.once('error', (err) => {
+      spawnError = err;
+    });
+
+    const editorUrl = `http://${HOST}:${port}`;
+    await waitForHttp(`${editorUrl}/settings`, opts.startTimeoutMs ?? 60_000, () => {
+      if (spawnError) return `Node-RED did not start: ${spawnError.message}`;
+      if (started.exitCode !== null || started.signalCode !== null) {
+        // Its output has been shown already when it goes to a stream.
+        return `Node-RED exited (${started.exitCode ?? started.signalCode})${opts.output ? '' : `:\n${tail(output)}`}`;
+      }
+      return undefined;
+    });
+    return { editorUrl, sim, userDir, child: started, log: () => output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, got ${raw}`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const nodeRed = (process.env.NODE_RED_PACKAGE || 'node-red') as NodeRedPackage;
+  if (nodeRed !== 'node-red' && nodeRed !== 'node-red-5') throw new Error('NODE_RED_PACKAGE must be node-red or node-red-5');
+  const demo = await startDemo({
+    port: envPort('PORT', 1880),
+    simPort: envPort('SIM_PORT', 8990),
+    nodeRed,
+    output: process.stdout,
+    quiet: false,
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Node-RED and the simulator`);
+    demo.stop().then(() => process.exit(0), (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Node-RED gets a terminal's Ctrl+C itself too, and may be stopped on its own.
+  demo.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    stopping = true;
+    const normal = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+    if (normal) console.log('Node-RED has stopped; stopping the simulator');
+    else console.error(`Node-RED stopped unexpectedly (${code ?? signal})`);
+    void demo.sim.close().then(() => process.exit(normal ? 0 : 1));
+  });
+
+  console.log([
+    '',
+    `Node-RED editor:  ${demo.editorUrl}/`,
+    `Simulator:        ${demo.sim.url}   (NovaStar: ${demo.sim.novastarUrl})`,
+    `Demo flow:        ${fs.existsSync(DEMO_FLOW_FILE) ? path.relative(ROOT, DEMO_FLOW_FILE) : '(examples/demo-all-platforms.json is missing: accounts only)'}`,
+    `Accounts:         ${Object.values(DEMO_ACCOUNTS).join(', ')} (the simulator's demo credentials)`,
+    `User directory:   ${path.relative(ROOT, demo.userDir) || demo.userDir} (made afresh on every start)`,
+    `Quectel App SMS code in the simulator: ${DEMO.smsCode}`,
+    '',
+    'Ctrl+C stops both.',
+    '',
+  ].join('\n'));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

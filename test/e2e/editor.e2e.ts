@@ -1,0 +1,556 @@
+// The nodes in the real Node-RED editor, in headless Chromium: palette,
+// account dialog, a deployed flow against the simulator, validation, help and
+// the Chinese editor. Node-RED runs with this package installed, as `npm start`
+// runs it, on free loopback ports with a throwaway user directory.
+//
+//   npm run build && mocha --no-config --exit --timeout 120000 dist/test/e2e/*.e2e.js
+//
+// Chromium: /usr/bin/chromium (Debian's `chromium`), or CHROMIUM_PATH.
+// Screenshots go to .test-output/e2e/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, startDemo, type Demo, type NodeRedPackage } from '../../scripts/start';
+import { APP_CODES, DEMO, NOVASTAR_STATUS, ONBRIGHT_STATUS, SAAS_CODES } from '../../simulator';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--disable-quic', '--disable-sync',
+];
+const OUT_DIR = path.join(ROOT, '.test-output', 'e2e');
+const LOCALES = path.join(ROOT, 'locales');
+/** Upper bound of every wait in the browser. */
+const WAIT_MS = 30_000;
+const VIEWPORT = { width: 1440, height: 900 };
+
+type Platform = 'quectel-app' | 'quectel-saas' | 'onbright' | 'novastar';
+const PLATFORMS: Platform[] = ['quectel-app', 'quectel-saas', 'onbright', 'novastar'];
+
+/** Palette category of every action node type of the contract. NovaStar calls go through iot-openapi-request. */
+const CATEGORIES: Record<string, string[]> = {
+  Quectel: ['quectel-send-sms', 'quectel-register-user', 'quectel-list-devices', 'quectel-export-tsl'],
+  'On-Bright': ['onbright-scan-devices', 'onbright-delete-device', 'onbright-obox', 'onbright-lock-user'],
+  NovaStar: [],
+  'IoT OpenAPI': ['iot-openapi-request'],
+};
+const ICONS: Record<string, string> = { Quectel: 'quectel.svg', 'On-Bright': 'onbright.svg', NovaStar: 'novastar.svg', 'IoT OpenAPI': 'iot-openapi.svg' };
+const ACTION_TYPES = Object.values(CATEGORIES).flat();
+const ALL_TYPES = ['iot-openapi-account', ...ACTION_TYPES];
+
+/** The account dialog's fields per platform (name and platform always show). */
+const ACCOUNT_FIELDS: Record<Platform, string[]> = {
+  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'phone', 'password', 'userDomainSecret', 'timeout'],
+  'quectel-saas': ['baseUrl', 'accessKey', 'accessSecret', 'timeout'],
+  onbright: ['baseUrl', 'clientId', 'clientSecret', 'uniqueKey', 'timeout'],
+  novastar: ['baseUrl', 'pId', 'secretKey', 'encrypt', 'timeout'],
+};
+const ALL_ACCOUNT_FIELDS = [...new Set(Object.values(ACCOUNT_FIELDS).flat())];
+
+// ---------------------------------------------------------------------------
+// The editor's globals, as far as these tests use them (page.evaluate bodies run in the browser).
+
+interface EditorNode {
+  id: string;
+  type: string;
+  z?: string;
+  valid?: boolean;
+  validationErrors?: string[];
+  status?: { fill?: string; shape?: string; text?: string };
+  [key: string]: unknown;
+}
+interface JQ {
+  length: number;
+  is(selector: string): boolean;
+  text(): string;
+  val(): unknown;
+  attr(name: string): string | undefined;
+  css(name: string): string;
+  each(fn: (this: unknown, index: number) => void): JQ;
+  find(selector: string): JQ;
+  closest(selector: string): JQ;
+}
+interface EditorGlobals {
+  RED: {
+    nodes: {
+      getType(type: string): { category?: string; set?: { module?: string } } | null | undefined;
+      node(id: string): EditorNode | null;
+      filterNodes(filter: object): EditorNode[];
+      eachConfig(fn: (node: EditorNode) => void): void;
+      dirty(): boolean;
+      getNodeHelp(type: string): string | undefined;
+    };
+    editor: { edit(node: EditorNode): void };
+    view: { reveal(id: string): void; redraw(full?: boolean): void };
+    workspaces: { active(): string; show(id: string): void };
+    sidebar: { show(id: string): void; help: { show(type: string): void } };
+    actions: { invoke(name: string): void };
+    i18n: { lang(): string };
+  };
+  $: (selector: unknown) => JQ;
+}
+
+// ---------------------------------------------------------------------------
+// Texts from the package's locale files, so the assertions follow the translations.
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+function lookup(obj: Record<string, unknown>, dotted: string): string {
+  let value: unknown = obj;
+  for (const part of dotted.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+  if (typeof value !== 'string') throw new Error(`no text at ${dotted}`);
+  return value;
+}
+
+function paletteLabel(lang: string, type: string): string {
+  return lookup(readJson(path.join(LOCALES, lang, `${type}.json`)), `${type}.paletteLabel`);
+}
+
+function accountText(lang: string, key: string, vars: Record<string, string> = {}): string {
+  const text = lookup(readJson(path.join(LOCALES, lang, 'iot-openapi-account.json')), key);
+  return text.replace(/__(\w+)__/g, (_m, name: string) => vars[name] ?? `__${name}__`);
+}
+
+function plain(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The first paragraph of a node's help page, as text. */
+function helpIntro(lang: string, type: string): string {
+  const html = fs.readFileSync(path.join(LOCALES, lang, `${type}.html`), 'utf8');
+  const p = /<p>([\s\S]*?)<\/p>/.exec(html);
+  if (!p) throw new Error(`${lang}/${type}.html has no paragraph`);
+  return plain(p[1]);
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------
+// Browser helpers.
+
+/** Closes the editor's pop-up notifications ("Imported", "Successfully deployed", …) and waits until they are gone. */
+async function clearNotifications(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ close?: () => void }> } }).document;
+    for (const n of Array.from(doc.querySelectorAll('.red-ui-notification'))) n.close?.();
+  });
+  await page.waitForFunction(() => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    return !$('.red-ui-notification').is(':visible');
+  }, undefined, { timeout: WAIT_MS });
+}
+
+/** A screenshot of the whole window, without notifications in front. */
+async function shot(page: Page, name: string): Promise<string> {
+  const file = path.join(OUT_DIR, `${name}.png`);
+  await clearNotifications(page).catch(() => undefined);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Loads the editor and waits until the palette holds this package's nodes and a flow tab is active. */
+async function openEditor(context: BrowserContext, url: string, onError: (message: string) => void): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.on('pageerror', (err) => onError(err.message));
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WAIT_MS });
+  await page.waitForFunction((types: string[]) => {
+    const g = globalThis as unknown as Partial<EditorGlobals>;
+    if (!g.RED?.nodes || !g.RED.workspaces || !g.$) return false;
+    const $ = g.$;
+    return !!g.RED.workspaces.active()
+      && types.every((t) => $(`.red-ui-palette-node[data-palette-type="${t}"]`).length > 0)
+      && !$('#red-ui-loading-progress').is(':visible');
+  }, ACTION_TYPES, { timeout: 60_000 });
+  return page;
+}
+
+/** Imports a flow through the editor's Import dialog. */
+async function importFlow(page: Page, flow: object[]): Promise<void> {
+  await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.actions.invoke('core:show-import-dialog'));
+  const text = page.locator('#red-ui-clipboard-dialog-import-text');
+  await text.waitFor({ state: 'visible' });
+  await text.fill(JSON.stringify(flow));
+  await text.press('End'); // the dialog checks the JSON on keyup
+  await page.locator('#red-ui-clipboard-dialog-ok').click(); // waits until the check enables it
+  await page.waitForFunction((ids: string[]) => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    return ids.every((id) => RED.nodes.node(id) !== null);
+  }, flow.map((n) => (n as { id: string }).id).filter((id) => !id.startsWith('tab-')), { timeout: WAIT_MS });
+}
+
+/** Deploys and waits until the editor has nothing left to deploy. */
+async function deploy(page: Page): Promise<void> {
+  await page.locator('#red-ui-header-button-deploy').click();
+  await page.waitForFunction(() => {
+    const { RED, $ } = globalThis as unknown as EditorGlobals;
+    if ($('#red-ui-deploy-dialog-confirm-deploy-deploy').is(':visible')) throw new Error('the editor asks to confirm the deploy: the flow has invalid nodes');
+    return !RED.nodes.dirty() && $('#red-ui-header-button-deploy').is('.disabled');
+  }, undefined, { timeout: WAIT_MS });
+}
+
+/** Which of the account dialog's fields are visible now. */
+function visibleAccountFields(page: Page): Promise<string[]> {
+  return page.evaluate((fields: string[]) => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    return fields.filter((f) => $(`#node-config-input-${f}`).is(':visible'));
+  }, ALL_ACCOUNT_FIELDS);
+}
+
+/** Clicks Test connection and resolves with the result line once it has an outcome. */
+async function testConnection(page: Page): Promise<{ ok: boolean; text: string }> {
+  const button = page.locator('#iot-openapi-account-test');
+  const result = page.locator('#iot-openapi-account-test-result');
+  await button.click();
+  await result.locator('i.fa-check, i.fa-times').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  const ok = (await result.locator('i.fa-check').count()) > 0;
+  return { ok, text: collapse(await result.innerText()) };
+}
+
+async function fillAccount(page: Page, values: Record<string, string>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) {
+    await page.locator(`#node-config-input-${field}`).fill(value);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+describe('editor (headless Chromium)', function () {
+  this.timeout(180_000);
+
+  const nodeRed = (process.env.NODE_RED_PACKAGE || 'node-red') as NodeRedPackage;
+  let userDir: string;
+  let demo: Demo;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-openapi-e2e-'));
+    demo = await startDemo({ port: 0, simPort: 0, userDir, nodeRed, quiet: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: WAIT_MS });
+    context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US' });
+    page = await openEditor(context, demo.editorUrl, (message) => pageErrors.push(message));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page && !page.isClosed()) {
+      const name = `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+      await shot(page, name).catch(() => undefined);
+      // Leave the editor usable for the next scenario: close open edit trays and dialogs.
+      await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          RED: { tray: { close(): void }; _(key: string): string };
+          $: (s: unknown) => { dialog(cmd: string): void; each(fn: (this: unknown) => void): void; text(): string; trigger(e: string): void };
+        };
+        for (let i = 0; i < 3; i++) g.RED.tray.close();
+        g.$('.ui-dialog-content').dialog('close');
+        // Notifications that ask something (e.g. confirm deploy): answer Cancel.
+        const cancel = g.RED._('common.label.cancel');
+        g.$('.red-ui-notification button').each(function () {
+          if (g.$(this).text().trim() === cancel) g.$(this).trigger('click');
+        });
+      }).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    if (demo) {
+      fs.writeFileSync(path.join(OUT_DIR, 'node-red.log'), demo.log());
+      await demo.stop();
+    }
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('loads the demo flow with every node valid', async function () {
+    const invalid = await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const nodes = RED.nodes.filterNodes({});
+      RED.nodes.eachConfig((n) => nodes.push(n));
+      return nodes.filter((n) => n.valid === false).map((n) => `${n.type} ${n.id}: ${(n.validationErrors ?? []).join('; ')}`);
+    });
+    assert.deepEqual(invalid, []);
+  });
+
+  it('a. shows the package\'s categories in the palette with every node type, icon and label', async function () {
+    const found = await page.evaluate((types: string[]) => {
+      const { RED, $ } = globalThis as unknown as EditorGlobals;
+      return types.map((type) => {
+        const node = $(`.red-ui-palette-node[data-palette-type="${type}"]`);
+        const container = node.closest('.red-ui-palette-category');
+        return {
+          type,
+          category: RED.nodes.getType(type)?.category ?? '',
+          module: RED.nodes.getType(type)?.set?.module ?? '',
+          label: collapseText(node.find('.red-ui-palette-label').text()),
+          icon: node.find('.red-ui-palette-icon').css('background-image'),
+          header: collapseText(container.find('.red-ui-palette-header span').text()),
+          visible: node.is(':visible'),
+        };
+      });
+      function collapseText(s: string): string {
+        return s.replace(/\s+/g, ' ').trim();
+      }
+    }, ACTION_TYPES);
+
+    // Every difference is collected, so one report shows them all.
+    const problems: string[] = [];
+    const expect = (ok: boolean, what: string): void => {
+      if (!ok) problems.push(what);
+    };
+    for (const [category, types] of Object.entries(CATEGORIES)) {
+      for (const type of types) {
+        const f = found.find((x) => x.type === type)!;
+        expect(f.module === '@iot-openapi/node-red-nodes', `${type} comes from ${f.module}`);
+        expect(f.category === category, `${type} is in category ${f.category}, not ${category}`);
+        expect(f.header === category, `${type}'s palette section is headed "${f.header}", not "${category}"`);
+        expect(f.visible, `${type} does not show in the palette`);
+        expect(f.label === paletteLabel('en-US', type), `${type}'s palette label is "${f.label}", not "${paletteLabel('en-US', type)}"`);
+        expect(f.icon.includes(`/icons/@iot-openapi/node-red-nodes/${ICONS[category]}`), `${type}'s icon is ${f.icon}, not ${ICONS[category]}`);
+      }
+    }
+    // Every icon the palette uses is served, as SVG.
+    for (const icon of new Set(found.map((f) => /url\("?([^")]+)"?\)/.exec(f.icon)?.[1] ?? ''))) {
+      const res = await page.request.get(icon);
+      assert.equal(res.status(), 200, `${icon} is served`);
+      assert.match((await res.text()).slice(0, 200), /<svg/, `${icon} is an SVG`);
+    }
+    // The config node is known to the editor, though not in the palette.
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.getType('iot-openapi-account')?.category), 'config');
+    // For the picture: Node-RED's own categories folded, this package's open.
+    await page.evaluate((ours: string[]) => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      $('.red-ui-palette-category').each(function () {
+        const category = $(this);
+        const header = category.find('.red-ui-palette-header');
+        const open = header.find('i').is('.expanded');
+        const mine = ours.some((type) => category.find(`.red-ui-palette-node[data-palette-type="${type}"]`).length > 0);
+        if (open !== mine) (header as unknown as { trigger(e: string): void }).trigger('click');
+      });
+    }, ACTION_TYPES);
+    await page.locator('#red-ui-palette-container .red-ui-palette-header i.expanded').first().waitFor({ state: 'attached' });
+    await shot(page, 'palette');
+    assert.deepEqual(problems, []);
+  });
+
+  it('b. account dialog: fields per platform, Test connection with good and wrong credentials', async function () {
+    const sim = demo.sim;
+    // A list node with no account yet, on its own tab.
+    await importFlow(page, [
+      { id: 'tab-e2e', type: 'tab', label: 'E2E' },
+      { id: 'e2e-inject', type: 'inject', z: 'tab-e2e', name: 'go', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, x: 140, y: 100, wires: [['e2e-list']] },
+      { id: 'e2e-list', type: 'quectel-list-devices', z: 'tab-e2e', name: '', account: '', output: 'all', x: 360, y: 100, wires: [['e2e-debug']] },
+      { id: 'e2e-debug', type: 'debug', z: 'tab-e2e', name: 'devices', active: true, tosidebar: true, console: false, complete: 'payload', targetType: 'msg', x: 580, y: 100, wires: [] },
+    ]);
+    await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.workspaces.show('tab-e2e'));
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.editor.edit(RED.nodes.node('e2e-list')!);
+    });
+    await page.locator('#node-input-account').waitFor({ state: 'attached' });
+    // The "+" next to the account (Node-RED 4 and 5; the single lookup button of 3.x).
+    await page.locator('#node-input-btn-account-add, #node-input-lookup-account').first().click();
+    await page.locator('#node-config-input-platform').waitFor({ state: 'visible' });
+
+    for (const platform of PLATFORMS) {
+      await page.locator('#node-config-input-platform').selectOption(platform);
+      assert.deepEqual((await visibleAccountFields(page)).sort(), [...ACCOUNT_FIELDS[platform]].sort(), `fields of ${platform}`);
+    }
+
+    const good: Record<Platform, Record<string, string>> = {
+      'quectel-app': { baseUrl: sim.url, userDomain: DEMO.quectelApp.userDomain, internationalCode: DEMO.quectelApp.internationalCode, phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
+      'quectel-saas': { baseUrl: sim.url, accessKey: DEMO.quectelSaas.accessKey, accessSecret: DEMO.quectelSaas.accessSecret },
+      onbright: { baseUrl: sim.url, clientId: DEMO.onbright.clientId, clientSecret: DEMO.onbright.clientSecret, uniqueKey: DEMO.onbright.uniqueKey },
+      novastar: { baseUrl: sim.novastarUrl, pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey },
+    };
+    // A wrong secret, and the code the vendor (simulator) answers it with.
+    const wrong: Record<Platform, { values: Record<string, string>; code: number }> = {
+      'quectel-app': { values: { password: 'not-the-password' }, code: APP_CODES.WRONG_PASSWORD },
+      'quectel-saas': { values: { accessSecret: 'not-the-secret' }, code: SAAS_CODES.BAD_PASSWORD },
+      onbright: { values: { clientSecret: 'not-the-secret' }, code: ONBRIGHT_STATUS.AUTH_FAILED },
+      novastar: { values: { secretKey: 'hgfedcba' }, code: NOVASTAR_STATUS.SIGN_MISMATCH },
+    };
+    const secrets = [...Object.values(wrong).flatMap((w) => Object.values(w.values)), DEMO.quectelApp.password, DEMO.quectelApp.userDomainSecret, DEMO.quectelSaas.accessSecret, DEMO.onbright.clientSecret, DEMO.onbright.uniqueKey, DEMO.novastar.secretKey];
+
+    // The last one, quectel-app, stays in the dialog and is saved.
+    for (const platform of ['quectel-saas', 'onbright', 'novastar', 'quectel-app'] as Platform[]) {
+      await page.locator('#node-config-input-platform').selectOption(platform);
+      if (platform === 'novastar') await page.locator('#node-config-input-encrypt').check();
+      await fillAccount(page, { ...good[platform], ...wrong[platform].values });
+      const refused = await testConnection(page);
+      assert.equal(refused.ok, false, `${platform}: a wrong secret fails (${refused.text})`);
+      assert.match(refused.text, new RegExp(`\\b${wrong[platform].code}\\b`), `${platform}: the vendor's code shows in "${refused.text}"`);
+      for (const s of secrets) assert.ok(!refused.text.includes(s), `${platform}: no secret in the result`);
+
+      await fillAccount(page, good[platform]);
+      const accepted = await testConnection(page);
+      assert.equal(accepted.ok, true, `${platform}: the demo credentials log in (${accepted.text})`);
+      for (const s of secrets) assert.ok(!accepted.text.includes(s), `${platform}: no secret in the result`);
+    }
+    await page.locator('#node-config-input-name').fill('Simulator (E2E)');
+    await shot(page, 'account-dialog');
+
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-input-platform').waitFor({ state: 'detached' });
+    const accountId = await page.locator('#node-input-account').inputValue();
+    assert.ok(accountId && accountId !== '_ADD_', 'the new account is selected in the node');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-account').waitFor({ state: 'detached' });
+    const saved = await page.evaluate((id: string) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const account = RED.nodes.node(id);
+      return { platform: account?.platform, list: RED.nodes.node('e2e-list')?.account, valid: RED.nodes.node('e2e-list')?.valid };
+    }, accountId);
+    assert.deepEqual(saved, { platform: 'quectel-app', list: accountId, valid: true });
+  });
+
+  it('c. inject → list devices → debug: deployed, the debug sidebar shows the devices, the node a green status', async function () {
+    const sim = demo.sim;
+    const uid = sim.state.users.get(DEMO.quectelApp.phone)?.uid;
+    const count = sim.state.devices.filter((d) => d.uid === uid).length;
+    assert.ok(count > 0, 'the simulator has devices for the demo user');
+    const firstDevice = sim.state.devices.find((d) => d.uid === uid)!;
+
+    await deploy(page);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.sidebar.show('debug');
+    });
+    await page.locator('#e2e-inject .red-ui-flow-node-button-button').click();
+
+    const message = page.locator('.red-ui-debug-msg', { hasText: 'devices' }).first();
+    await message.waitFor({ state: 'visible' });
+    await message.locator(`text=array[${count}]`).first().waitFor({ state: 'visible' });
+    // Open the array, its first ten, and the first device: the simulator's data.
+    await message.locator('.red-ui-debug-msg-expandable').first().click();
+    await message.locator('.red-ui-debug-msg-object-key', { hasText: /^\[0 … 9\]$/ }).click();
+    await message.locator('.red-ui-debug-msg-object-key', { hasText: /^0$/ }).click();
+    await message.locator('.red-ui-debug-msg-object-entry', { hasText: firstDevice.deviceKey }).first().waitFor({ state: 'visible' });
+
+    await page.waitForFunction(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      return RED.nodes.node('e2e-list')?.status?.fill === 'green';
+    }, undefined, { timeout: WAIT_MS });
+    const status = await page.evaluate(() => {
+      const { RED, $ } = globalThis as unknown as EditorGlobals;
+      const svg = $('#e2e-list .red-ui-flow-node-status');
+      return { ...RED.nodes.node('e2e-list')?.status, svgClass: svg.attr('class') ?? '', svgLabel: $('#e2e-list .red-ui-flow-node-status-label').text() };
+    });
+    assert.equal(status.shape, 'dot');
+    assert.match(status.svgClass, /red-ui-flow-node-status-dot-green/);
+    assert.match(status.svgLabel, new RegExp(`\\b${count}\\b`), 'the status shows the item count');
+    // For the picture: the flow back in view, the pointer off the debug message (it highlights its node).
+    await page.evaluate(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      (($('#red-ui-workspace-chart') as unknown) as { scrollTop(v: number): void; scrollLeft(v: number): void }).scrollTop(0);
+      (($('#red-ui-workspace-chart') as unknown) as { scrollTop(v: number): void; scrollLeft(v: number): void }).scrollLeft(0);
+    });
+    await page.mouse.move(640, 600);
+    await shot(page, 'flow-debug');
+  });
+
+  it('d. a node whose account is of the wrong platform is invalid, with the reason', async function () {
+    // The demo's Quectel App account on a node that only works with Quectel SaaS.
+    await importFlow(page, [
+      { id: 'tab-e2e-invalid', type: 'tab', label: 'E2E wrong platform' },
+      { id: 'e2e-tsl', type: 'quectel-export-tsl', z: 'tab-e2e-invalid', name: '', account: 'acc-quectel-app', productKey: 'p11v14', productKeyType: 'str', language: '', languageType: 'str', x: 240, y: 120, wires: [[]] },
+    ]);
+    await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.workspaces.show('tab-e2e-invalid'));
+    const expected = accountText('en-US', 'iot-openapi-account.editor.wrongPlatform', {
+      expected: accountText('en-US', 'iot-openapi.platform.quectel-saas'),
+      platform: accountText('en-US', 'iot-openapi.platform.quectel-app'),
+    });
+    await page.waitForFunction(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const badge = $('#e2e-tsl .red-ui-flow-node-error');
+      return badge.length > 0 && !badge.is('.hide') && badge.is(':visible');
+    }, undefined, { timeout: WAIT_MS });
+    const node = await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const n = RED.nodes.node('e2e-tsl');
+      return { valid: n?.valid, errors: n?.validationErrors ?? [] };
+    });
+    assert.equal(node.valid, false);
+    assert.ok(node.errors.includes(expected), `"${expected}" in ${JSON.stringify(node.errors)}`);
+
+    // The badge's tooltip says why.
+    await page.locator('#e2e-tsl .red-ui-flow-node-error').hover();
+    const tooltip = page.locator('.red-ui-flow-port-tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), `the tooltip says "${expected}"`);
+    await shot(page, 'invalid-node');
+
+    // And the same node with a SaaS account is fine.
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const n = RED.nodes.node('e2e-tsl')!;
+      n.account = 'acc-quectel-saas';
+      (RED as unknown as { editor: { validateNode(n: EditorNode): boolean } }).editor.validateNode(n);
+      RED.view.redraw(true);
+    });
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-tsl')?.valid), true);
+  });
+
+  it('e. the help sidebar shows every node\'s help, in English and in Chinese', async function () {
+    for (const type of ALL_TYPES) {
+      await page.evaluate((t: string) => (globalThis as unknown as EditorGlobals).RED.sidebar.help.show(t), type);
+      const intro = helpIntro('en-US', type);
+      await page.waitForFunction((text: string) => {
+        const { $ } = globalThis as unknown as EditorGlobals;
+        return $('.red-ui-sidebar-help-stack').text().replace(/\s+/g, ' ').includes(text);
+      }, intro, { timeout: WAIT_MS });
+    }
+
+    const zh = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN' });
+    try {
+      const zhPage = await openEditor(zh, demo.editorUrl, (message) => pageErrors.push(`zh-CN: ${message}`));
+      assert.equal(await zhPage.evaluate(() => (globalThis as unknown as EditorGlobals).RED.i18n.lang()), 'zh-CN');
+      const labels = await zhPage.evaluate((types: string[]) => {
+        const { $ } = globalThis as unknown as EditorGlobals;
+        return types.map((t) => $(`.red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-label`).text().replace(/\s+/g, ' ').trim());
+      }, ACTION_TYPES);
+      assert.deepEqual(labels, ACTION_TYPES.map((t) => paletteLabel('zh-CN', t)));
+      for (const type of ALL_TYPES) {
+        assert.notEqual(helpIntro('zh-CN', type), helpIntro('en-US', type), `${type} has a Chinese help page`);
+        await zhPage.evaluate((t: string) => (globalThis as unknown as EditorGlobals).RED.sidebar.help.show(t), type);
+        await zhPage.waitForFunction((text: string) => {
+          const { $ } = globalThis as unknown as EditorGlobals;
+          return $('.red-ui-sidebar-help-stack').text().replace(/\s+/g, ' ').includes(text);
+        }, helpIntro('zh-CN', type), { timeout: WAIT_MS });
+      }
+      await zhPage.evaluate(() => (globalThis as unknown as EditorGlobals).RED.sidebar.help.show('quectel-list-devices'));
+      await shot(zhPage, 'help-zh');
+
+      // A node's edit dialog in Chinese.
+      await zhPage.evaluate(() => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node('demo-app-list') ?? RED.nodes.filterNodes({ type: 'quectel-list-devices' })[0]);
+      });
+      await zhPage.locator('#node-input-account').waitFor({ state: 'attached' });
+      await zhPage.locator('label[for="node-input-account"]').waitFor({ state: 'visible' });
+      const label = collapse(await zhPage.locator('label[for="node-input-account"]').innerText());
+      assert.equal(label, lookup(readJson(path.join(LOCALES, 'zh-CN', 'quectel-list-devices.json')), 'quectel-list-devices.label.account'));
+      await shot(zhPage, 'edit-zh');
+    } finally {
+      await zh.close();
+    }
+  });
+
+  it('raised no uncaught error in the editor', function () {
+    assert.deepEqual(pageErrors, []);
+  });
+});
