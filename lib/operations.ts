@@ -65,6 +65,13 @@ const MS_TIMESTAMP = { pattern: /^\d{10,13}$/ };
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
 
+const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000 });
+
+/** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
+function novastar(name: string, path: string, params: ParamSpec[]): Operation {
+  return { id: `novastar.${name}`, platform: 'novastar', method: 'POST', auth: 'envelope', path: `/${path}`, params: [int('deviceId', 'body', { min: 0, max: 1000 }), ...params] };
+}
+
 const list: Operation[] = [
   // ---- Quectel App (end-user) ----
   {
@@ -216,6 +223,17 @@ const list: Operation[] = [
       int('isMax', 'body', { enum: [0, 1] }),
     ],
   },
+
+  // ---- NovaStar H-series (on the processor; parameter names as its public clients use them) ----
+  novastar('readDevice', 'device/readDetail', []),
+  novastar('listScreens', 'screen/readList', []),
+  novastar('readScreen', 'screen/readDetail', [SCREEN]),
+  novastar('setBrightness', 'screen/writeBrightness', [SCREEN, int('brightness', 'body', { ...req, min: 0, max: 100 })]),
+  novastar('fadeToBlack', 'screen/ftb', [SCREEN, int('type', 'body', { ...req, enum: [0, 1] }), int('time', 'body', { min: 0, max: 60_000 })]),
+  novastar('freeze', 'screen/writeFreeze', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] })]),
+  novastar('listPresets', 'preset/readList', [SCREEN]),
+  novastar('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000 })]),
+  novastar('listInputs', 'input/readList', []),
 ];
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) => [op.id, op]));

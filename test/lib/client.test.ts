@@ -230,6 +230,21 @@ describe('client against the simulator', function () {
       });
     }
 
+    it('every NovaStar catalogue call, checked against the processor\'s state', async () => {
+      const c = client('novastar');
+      const screens = (await call(c, 'novastar.listScreens')).data as { screens: { screenId: number }[] };
+      const screenId = screens.screens[0].screenId;
+      assert.ok((await call(c, 'novastar.readDevice', { deviceId: 0 })).data);
+      await call(c, 'novastar.setBrightness', { screenId, brightness: 37 });
+      assert.equal((((await call(c, 'novastar.readScreen', { screenId })).data) as { brightness: number }).brightness, 37);
+      await call(c, 'novastar.fadeToBlack', { screenId, type: 1, time: 500 });
+      await call(c, 'novastar.freeze', { screenId, enable: 0 });
+      const presets = (await call(c, 'novastar.listPresets', { screenId })).data as { presets: { presetId: number }[] };
+      await call(c, 'novastar.playPreset', { screenId, presetId: presets.presets[0].presetId });
+      assert.ok(Array.isArray(((await call(c, 'novastar.listInputs')).data as { inputs: unknown[] }).inputs));
+      await assert.rejects(c.call('novastar.setBrightness', { screenId, brightness: 101 }), { code: 'INVALID_INPUT', parameter: 'brightness' });
+    });
+
     it('accepts the "status " key some firmware writes', async () => {
       sim.faults.novastarStatusWithSpace = true;
       const c = client('novastar');
