@@ -42,6 +42,8 @@ export interface DemoOptions {
   output?: NodeJS.WritableStream;
   /** Default true: the simulator logs nothing; false: one line per request. */
   quiet?: boolean;
+  /** Extra Node-RED settings, e.g. `adminAuth` to test the editor's permissions. */
+  settings?: Record<string, unknown>;
   /** How long Node-RED may take to answer, ms. Default 60000. */
   startTimeoutMs?: number;
 }
@@ -138,7 +140,7 @@ export function demoFlow(sim: Simulator): { flow: FlowNode[]; credentials: Recor
   return { flow, credentials };
 }
 
-function settingsFile(port: number): string {
+function settingsFile(port: number, extra: Record<string, unknown> = {}): string {
   const settings = {
     uiHost: HOST,
     uiPort: port,
@@ -150,15 +152,16 @@ function settingsFile(port: number): string {
     diagnostics: { enabled: false, ui: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
+    ...extra,
   };
   return `// Made by scripts/start.ts on every start; edits are lost.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
 }
 
 /** Writes the user directory: settings, flow, credentials, and this package linked into node_modules. */
-function writeUserDir(userDir: string, port: number, sim: Simulator): void {
+function writeUserDir(userDir: string, port: number, sim: Simulator, settings?: Record<string, unknown>): void {
   freshDir(userDir);
   const { flow, credentials } = demoFlow(sim);
-  fs.writeFileSync(path.join(userDir, 'settings.js'), settingsFile(port));
+  fs.writeFileSync(path.join(userDir, 'settings.js'), settingsFile(port, settings));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow, null, 2) + '\n');
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2) + '\n');
   const link = path.join(userDir, 'node_modules', ...packageJson().name.split('/'));
@@ -194,7 +197,8 @@ async function waitForHttp(url: string, timeoutMs: number, failed: () => string 
   for (;;) {
     const reason = failed();
     if (reason) throw new Error(reason);
-    if ((await httpStatus(url)) === 200) return;
+    // 401: the editor is up and asks for a login (adminAuth).
+    if ([200, 401].includes(await httpStatus(url))) return;
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -245,7 +249,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 
   try {
     const port = requestedPort === 0 ? await freePort() : requestedPort;
-    writeUserDir(userDir, port, sim);
+    writeUserDir(userDir, port, sim, opts.settings);
     const started = spawn(node, [redJs, '--userDir', userDir, '--port', String(port), '--settings', path.join(userDir, 'settings.js')], {
       cwd: userDir,
       env: process.env,
