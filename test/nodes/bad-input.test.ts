@@ -20,6 +20,17 @@ const NODE_OPERATIONS: Record<string, Record<string, Partial<Record<Platform, st
   'onbright-delete-device': { delete: { onbright: 'onbright.deleteDevice' } },
   'onbright-obox': { add: { onbright: 'onbright.addObox' }, list: { onbright: 'onbright.listObox' }, delete: { onbright: 'onbright.deleteObox' }, register: { onbright: 'onbright.registerAliDevice' } },
   'onbright-lock-user': { add: { onbright: 'onbright.addLockUser' }, update: { onbright: 'onbright.updateLockUser' } },
+  'novastar-screen': {
+    listScreens: { novastar: 'novastar.listScreens' },
+    readScreen: { novastar: 'novastar.readScreen' },
+    setBrightness: { novastar: 'novastar.setBrightness' },
+    fadeToBlack: { novastar: 'novastar.fadeToBlack' },
+    freeze: { novastar: 'novastar.freeze' },
+    listPresets: { novastar: 'novastar.listPresets' },
+    playPreset: { novastar: 'novastar.playPreset' },
+    listInputs: { novastar: 'novastar.listInputs' },
+    readDevice: { novastar: 'novastar.readDevice' },
+  },
 };
 
 interface Target {

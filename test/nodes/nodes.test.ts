@@ -1,5 +1,6 @@
 // Every node and operation in the real Node-RED runtime against the simulator over HTTP.
 import assert from 'node:assert/strict';
+import { desDecrypt } from '../../lib/crypto';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets, issuedTokens } from '../support/accounts';
 import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, type Outcome } from '../support/red';
@@ -13,6 +14,13 @@ interface Case {
   method?: string;
   sent?: (seen: Simulator['requests'][number]) => void;
   check?: (out: NonNullable<Outcome['msg']>) => void;
+}
+
+/** The business body of a NovaStar request, decrypted (the demo account has encryption on). */
+function novastarBody(seen: Simulator['requests'][number]): unknown {
+  const envelope = seen.body as { body: string; pId: string };
+  assert.equal(envelope.pId, DEMO.novastar.pId);
+  return JSON.parse(desDecrypt(envelope.body, DEMO.novastar.secretKey));
 }
 
 describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
@@ -111,6 +119,30 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
       path: '/consumer/open/intelligentRemoteUser',
       sent: (s) => assert.equal((s.body as { times: number }).times, 2),
       check: (m) => assert.ok((m.payload as { remoteUser: { pwd: string } }).remoteUser.pwd),
+    },
+    {
+      title: 'novastar-screen setBrightness from settings',
+      node: { type: 'novastar-screen', account: 'acc-novastar', operation: 'setBrightness', screenId: '0', screenIdType: 'num', brightness: '50', brightnessType: 'num' },
+      path: '/open/api/screen/writeBrightness',
+      method: 'POST',
+      sent: (s) => assert.deepEqual(novastarBody(s), { screenId: 0, brightness: 50 }),
+      check: (m) => {
+        assert.deepEqual(m.payload, {});
+        assert.equal(m.openapi.code, 0);
+        assert.equal(sim.state.screens.find((x) => x.screenId === 0)!.brightness, 50);
+      },
+    },
+    {
+      title: 'novastar-screen playPreset from msg.operation and msg.payload',
+      node: { type: 'novastar-screen', account: 'acc-novastar' },
+      msg: { operation: 'playPreset', payload: { screenId: 0, presetId: 1 } },
+      path: '/open/api/preset/play',
+      sent: (s) => assert.deepEqual(novastarBody(s), { screenId: 0, presetId: 1 }),
+      check: (m) => {
+        assert.deepEqual(m.payload, {});
+        assert.equal(m.openapi.operation, 'novastar.playPreset');
+        assert.equal(sim.state.screens.find((x) => x.screenId === 0)!.presetId, 1);
+      },
     },
     {
       title: 'iot-openapi-request, NovaStar screen list',

@@ -38,6 +38,7 @@ const nodesDir = path.resolve(__dirname, '../../nodes');
 export const NODE_TYPES = [
   'iot-openapi-account', 'quectel-send-sms', 'quectel-register-user', 'quectel-list-devices', 'quectel-export-tsl',
   'onbright-scan-devices', 'onbright-delete-device', 'onbright-obox', 'onbright-lock-user', 'iot-openapi-request',
+  'novastar-screen',
 ] as const;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ALL_NODES = NODE_TYPES.map((t) => require(path.join(nodesDir, `${t}.js`)));
