@@ -29,11 +29,11 @@ const VIEWPORT = { width: 1440, height: 900 };
 type Platform = 'quectel-app' | 'quectel-saas' | 'onbright' | 'novastar';
 const PLATFORMS: Platform[] = ['quectel-app', 'quectel-saas', 'onbright', 'novastar'];
 
-/** Palette category of every action node type of the contract. NovaStar calls go through iot-openapi-request. */
+/** Palette category of every action node type. */
 const CATEGORIES: Record<string, string[]> = {
   Quectel: ['quectel-send-sms', 'quectel-register-user', 'quectel-list-devices', 'quectel-export-tsl'],
   'On-Bright': ['onbright-scan-devices', 'onbright-delete-device', 'onbright-obox', 'onbright-lock-user'],
-  NovaStar: [],
+  NovaStar: ['novastar-screen'],
   'IoT OpenAPI': ['iot-openapi-request'],
 };
 const ICONS: Record<string, string> = { Quectel: 'quectel.svg', 'On-Bright': 'onbright.svg', NovaStar: 'novastar.svg', 'IoT OpenAPI': 'iot-openapi.svg' };
