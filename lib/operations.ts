@@ -65,6 +65,17 @@ const MS_TIMESTAMP = { pattern: /^\d{10,13}$/ };
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
 
+/** A door-lock guest, as both adding and updating one describe it. */
+const LOCK_GUEST: ParamSpec[] = [
+  str('serialId', 'body', { ...req, maxLength: 64 }),
+  str('nickName', 'body', { ...req, maxLength: 64 }),
+  str('startTime', 'body', { ...req, ...MS_TIMESTAMP }),
+  str('endTime', 'body', { ...req, ...MS_TIMESTAMP }),
+  int('times', 'body', { ...req, min: 0, max: 9999 }),
+  str('mobile', 'body', PHONE),
+  int('isMax', 'body', { enum: [0, 1] }),
+];
+
 const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000 });
 
 /** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
@@ -198,30 +209,12 @@ const list: Operation[] = [
   {
     id: 'onbright.addLockUser', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
     path: '/consumer/open/intelligentRemoteUser',
-    params: [
-      str('serialId', 'body', { ...req, maxLength: 64 }),
-      str('authToken', 'body', { maxLength: 256 }),
-      str('nickName', 'body', { ...req, maxLength: 64 }),
-      str('startTime', 'body', { ...req, ...MS_TIMESTAMP }),
-      str('endTime', 'body', { ...req, ...MS_TIMESTAMP }),
-      int('times', 'body', { ...req, min: 0, max: 9999 }),
-      str('mobile', 'body', PHONE),
-      int('isMax', 'body', { enum: [0, 1] }),
-    ],
+    params: [...LOCK_GUEST, str('authToken', 'body', { maxLength: 256 })],
   },
   {
     id: 'onbright.updateLockUser', platform: 'onbright', method: 'PUT', auth: 'token',
     path: '/consumer/open/intelligentRemoteUser',
-    params: [
-      str('serialId', 'body', { ...req, maxLength: 64 }),
-      str('nickName', 'body', { ...req, maxLength: 64 }),
-      str('startTime', 'body', { ...req, ...MS_TIMESTAMP }),
-      str('endTime', 'body', { ...req, ...MS_TIMESTAMP }),
-      int('times', 'body', { ...req, min: 0, max: 9999 }),
-      str('mobile', 'body', PHONE),
-      int('pin', 'body', { ...req, min: 0, max: 999 }),
-      int('isMax', 'body', { enum: [0, 1] }),
-    ],
+    params: [...LOCK_GUEST, int('pin', 'body', { ...req, min: 0, max: 999 })],
   },
 
   // ---- NovaStar H-series (on the processor; parameter names as its public clients use them) ----
