@@ -6,7 +6,7 @@
 //
 //   PORT=1880 SIM_PORT=8990 npm start          (Ctrl+C stops both)
 //   NODE_RED_PACKAGE=node-red-5 npm start      (Node-RED 5; runs under Node 22)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -174,8 +174,8 @@ function nodeRedCommand(pkg: NodeRedPackage): { node: string; redJs: string } {
   if (!fs.existsSync(redJs)) throw new Error(`${redJs} is missing; run npm ci first`);
   let node = process.execPath;
   if (pkg === 'node-red-5' && Number(process.versions.node.split('.')[0]) < 22) {
-    node = path.join(ROOT, 'node_modules', 'node22', 'bin', 'node');
-    if (!fs.existsSync(node)) throw new Error('Node-RED 5 needs Node 22: node_modules/node22 is missing');
+    // Node-RED 5 needs Node 22: scripts/node22.sh finds (or installs) one.
+    node = execFileSync('bash', [path.join(ROOT, 'scripts', 'node22.sh')], { encoding: 'utf8' }).trim();
   }
   return { node, redJs };
 }
