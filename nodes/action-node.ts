@@ -33,6 +33,11 @@ interface Setting {
 
 const PER_MESSAGE_TYPES = new Set(['msg', 'flow', 'global']);
 
+/** A payload that only starts the call (an inject node's timestamp, nothing): parameters then come from the settings. */
+function isTrigger(payload: unknown): boolean {
+  return payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
+}
+
 /** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
 export function settingName(param: string): string {
   return param === 'type' ? 'paramType' : param;
@@ -116,8 +121,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       const payload = msg.payload;
       if (isPlainObject(payload)) {
         for (const name of params.keys()) if (Object.prototype.hasOwnProperty.call(payload, name)) out[name] = payload[name];
-      } else if (!(payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean')) {
-        // A number or boolean is a plain trigger (an inject node's timestamp); text or a list is a mistake.
+      } else if (!isTrigger(payload)) {
         throw invalidInput('payload', 'type', { expected: `an object with the parameters, not ${kindOf(payload)}` });
       }
       return out;
@@ -128,7 +132,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
         const method = msg.method ?? config.method ?? 'GET';
         const path = msg.path ?? config.path;
         const payload = msg.payload;
-        const trigger = payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
+        const trigger = isTrigger(payload);
         // JSON text (from an http or file node) or a Buffer would otherwise be dropped silently and the call sent without its body.
         if (!trigger && !isPlainObject(payload) && !Array.isArray(payload)) {
           throw invalidInput('payload', 'type', { expected: `an object or an array, not ${kindOf(payload)}` });
