@@ -871,10 +871,8 @@ to profile one configuration; a subset never rewrites this file).
 - **Memory** is the RSS of the measured process (Node-RED, the flows and the
   axios loop) and the V8 heap after a full GC, every tenth of the pass: a flat
   heap means nothing is kept per message.
-- \`npm run bench\` runs the \`node\` that npm puts first on PATH; in this
-  repository that is \`node_modules/.bin/node\` (Node 22, from the \`node22\`
-  dev dependency). For the system's Node: \`npm run build && node
-  dist/scripts/bench.js\`. Each run's first line says which Node it was.
+- \`npm run bench\` runs on the system's \`node\`; each run's first line
+  says which Node it was.
 
 ## Results
 
