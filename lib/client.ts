@@ -1,12 +1,11 @@
 // OpenApiClient: one per account. It validates, signs, sends and reads every
 // call, sharing one session (token) and one HTTP transport per account.
 import { Clock } from './clock';
-import { ErrorCodes, OpenApiError, redactError } from './errors';
+import { ErrorCodes, OpenApiError, invalidInput, redactError } from './errors';
 import { Transport } from './http';
 import { getOperation, NOVASTAR_PATH, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
-import { checkJsonValue, isPlainObject, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
-import { invalidInput } from './errors';
+import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
 import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest } from './types';
 import type { PlatformAdapter, PlatformContext } from './platforms/platform';
 import { quectelAppAdapter } from './platforms/quectel-app';
@@ -144,7 +143,7 @@ export class OpenApiClient {
     if (raw.query !== undefined && raw.query !== null) {
       if (!isPlainObject(raw.query)) throw invalidInput('query', 'type', { expected: `an object, not ${kindOf(raw.query)}` });
       for (const [key, value] of Object.entries(raw.query)) {
-        if (['__proto__', 'constructor', 'prototype'].includes(key)) throw invalidInput('query', 'unsafeKey', { key });
+        if (isUnsafeKey(key)) throw invalidInput('query', 'unsafeKey', { key });
         if (value === undefined || value === null) continue;
         if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
         query[key] = String(value);
@@ -250,12 +249,7 @@ export class OpenApiClient {
 
   private redact(err: unknown): OpenApiError {
     const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { platform: this.platform });
-    const c = this.config.credentials;
-    return redactError(error, [
-      ...this.adapter.secrets(),
-      ...(this.session?.tokens() ?? []),
-      ...[c.password, c.userDomainSecret, c.accessSecret, c.clientSecret, c.uniqueKey, c.secretKey].filter((s): s is string => !!s),
-    ]);
+    return redactError(error, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]);
   }
 }
 

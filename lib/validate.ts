@@ -12,6 +12,11 @@ const MAX_DEPTH = 16;
 /** Bytes of JSON a single call may carry in its body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Keys that could pollute a prototype wherever a value is later merged. */
+export function isUnsafeKey(key: string): boolean {
+  return UNSAFE_KEYS.has(key);
+}
+
 /**
  * A plain object from any realm: a function node builds its objects in a
  * sandbox whose Object.prototype is not ours, so compare shapes, not identity.
@@ -36,7 +41,7 @@ export function checkJsonValue(name: string, value: unknown, depth = 0): void {
   } else if (value !== null && typeof value === 'object') {
     if (!isPlainObject(value)) throw invalidInput(name, 'type', { expected: 'JSON data' });
     for (const key of Object.keys(value)) {
-      if (UNSAFE_KEYS.has(key)) throw invalidInput(name, 'unsafeKey', { key });
+      if (isUnsafeKey(key)) throw invalidInput(name, 'unsafeKey', { key });
       checkJsonValue(name, value[key], depth + 1);
     }
   } else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
