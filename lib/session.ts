@@ -35,6 +35,9 @@ export interface SessionOptions {
   backoffMaxMs?: number;
 }
 
+/** Logins the vendor may refuse in a row before the session stops trying. */
+export const MAX_REFUSALS = 3;
+
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A token this close to its expiry (30 s, or a tenth of a short lifetime) is not used any more. */
@@ -47,6 +50,8 @@ export class Session {
   private pending?: Promise<TokenSet>;
   private timer?: NodeJS.Timeout;
   private failures = 0;
+  /** Logins in a row the vendor itself refused (a vendor code, not a transport failure). */
+  private refusals = 0;
   private retryAt = 0;
   private lastError?: OpenApiError;
   private closed = false;
@@ -78,8 +83,9 @@ export class Session {
     const waitMs = this.retryAt - this.opts.clock.now();
     if (waitMs > 0 && this.lastError) {
       const last = this.lastError;
+      const next = Number.isFinite(waitMs) ? `next attempt in ${Math.ceil(waitMs / 1000)} s` : 'no more attempts until the account is changed or redeployed';
       return Promise.reject(
-        new OpenApiError(ErrorCodes.LOGIN_BACKOFF, `login failed (${last.code}: ${last.message}); next attempt in ${Math.ceil(waitMs / 1000)} s`, {
+        new OpenApiError(ErrorCodes.LOGIN_BACKOFF, `login failed (${last.code}: ${last.message}); ${next}`, {
           platform: last.platform,
           vendorMessage: last.vendorMessage,
         }),
@@ -106,6 +112,7 @@ export class Session {
       this.current = token;
       this.remember(token);
       this.failures = 0;
+      this.refusals = 0;
       this.retryAt = 0;
       this.lastError = undefined;
       this.schedule(this.auth.renewAt(token));
@@ -115,11 +122,16 @@ export class Session {
       const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
       if (error.code !== ErrorCodes.ECANCELED) {
         this.failures++;
-        const wait = Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
+        this.refusals = typeof error.code === 'number' ? this.refusals + 1 : 0;
+        // Vendors lock an account after a few wrong passwords (Quectel: five):
+        // after MAX_REFUSALS refusals in a row, only new settings try again.
+        const wait = this.refusals >= MAX_REFUSALS
+          ? Infinity
+          : Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
         this.retryAt = this.opts.clock.now() + wait;
         this.lastError = error;
         // While the old token still works, try again once the backoff is over.
-        if (this.current) this.schedule(this.retryAt);
+        if (this.current && Number.isFinite(wait)) this.schedule(this.retryAt);
         this.opts.onEvent?.({ type: 'login-failed', error, retryInMs: wait });
       }
       throw error;

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { Clock } from '../../lib/clock';
 import { OpenApiError } from '../../lib/errors';
-import { Session, type Authenticator, type TokenSet } from '../../lib/session';
+import { MAX_REFUSALS, Session, type Authenticator, type TokenSet } from '../../lib/session';
 
 /** An authenticator that counts its logins and refreshes; tokens live `lifetimeMs`. */
-function counting(lifetimeMs: number, fail = false) {
+function counting(lifetimeMs: number, fail: false | OpenApiError = false) {
   const counts = { login: 0, refresh: 0 };
   let serial = 0;
   const issue = (): TokenSet => ({ accessToken: `token-${++serial}`, obtainedAt: Date.now(), expiresAt: Date.now() + lifetimeMs, refreshToken: `refresh-${serial}`, refreshExpiresAt: Date.now() + 10 * lifetimeMs });
   const auth: Authenticator = {
     async login() {
       counts.login++;
-      if (fail) throw new OpenApiError(90047, 'AccessKey didn\'t exists');
+      if (fail) throw fail;
       return issue();
     },
     async refresh() {
@@ -62,10 +62,10 @@ describe('session (fake timers)', () => {
   });
 
   it('backs off after failed logins: 1 s, doubling, at most 5 minutes', async () => {
-    const { auth, counts } = counting(3600_000, true);
+    const { auth, counts } = counting(3600_000, new OpenApiError('ECONNREFUSED', 'connection failed (ECONNREFUSED)'));
     const session = new Session(auth, { clock: new Clock() });
     const codes: unknown[] = [];
-    // A message every 100 ms for 10 minutes.
+    // A message every 100 ms for 10 minutes, while the vendor cannot be reached.
     for (let i = 0; i < 6000; i++) {
       await session.token().catch((e: OpenApiError) => codes.push(e.code));
       await clock.tickAsync(100);
@@ -74,8 +74,22 @@ describe('session (fake timers)', () => {
     // Windows of 1, 2, 4, … 256 s then 300 s: 1+2+4+…+256 = 511 s, then one more by 600 s.
     assert.ok(counts.login <= 11, `logins: ${counts.login}`);
     assert.ok(counts.login >= 9, `logins: ${counts.login}`);
-    assert.equal(codes.filter((c) => c === 90047).length, counts.login, 'the vendor code for each real attempt');
-    assert.ok(codes.every((c) => c === 90047 || c === 'LOGIN_BACKOFF'));
+    assert.equal(codes.filter((c) => c === 'ECONNREFUSED').length, counts.login, 'the real failure for each attempt');
+    assert.ok(codes.every((c) => c === 'ECONNREFUSED' || c === 'LOGIN_BACKOFF'));
+    session.close();
+  });
+
+  it(`stops after ${MAX_REFUSALS} logins the vendor refused, so the vendor never locks the account`, async () => {
+    const { auth, counts } = counting(3600_000, new OpenApiError(5146, 'wrong password, 4 attempts left'));
+    const session = new Session(auth, { clock: new Clock() });
+    const errors: OpenApiError[] = [];
+    for (let i = 0; i < 600; i++) {
+      await session.token().catch((e: OpenApiError) => errors.push(e));
+      await clock.tickAsync(1000);
+    }
+    assert.equal(counts.login, MAX_REFUSALS);
+    assert.equal(errors.length, 600);
+    assert.match(errors.at(-1)!.message, /5146.*no more attempts/);
     session.close();
   });
 
