@@ -2,12 +2,13 @@
 // call, sharing one session (token) and one HTTP transport per account.
 import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError } from './errors';
-import { Transport } from './http';
+import { encodeQuery, Transport } from './http';
+import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
 import { getOperation, NOVASTAR_PATH, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
 import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest } from './types';
-import type { PlatformAdapter, PlatformContext } from './platforms/platform';
+import { isClockRefusal, type PlatformAdapter, type PlatformContext } from './platforms/platform';
 import { quectelAppAdapter } from './platforms/quectel-app';
 import { quectelSaasAdapter } from './platforms/quectel-saas';
 import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './platforms/onbright';
@@ -52,13 +53,32 @@ export interface ClientOptions {
   /** Retries of a safe call (GET) after 5xx, 429 or a dropped connection. */
   retries?: number;
   retryBaseMs?: number;
+  /** Where refused logins are counted (default: this process's memory); give a lasting store to keep the count across restarts. */
+  refusals?: RefusalStore;
 }
+
+/** Bytes a query may take once encoded. */
+export const MAX_QUERY_BYTES = 8 * 1024;
+
+export interface PagingLimits {
+  /** Most items gathered (default 100,000). */
+  maxItems?: number;
+  /** Most pages requested (default 100). */
+  maxPages?: number;
+  /** Most milliseconds spent on all pages together (default 2 minutes). */
+  maxMs?: number;
+}
+
+export const DEFAULT_MAX_PAGES = 100;
+export const DEFAULT_PAGING_MS = 120_000;
 
 export interface PagedResult {
   items: unknown[];
   total: number | undefined;
   pages: number;
   meta: CallResult['meta'];
+  /** Set when paging stopped at a limit before the last page. */
+  truncated?: 'maxItems' | 'maxPages' | 'maxMs';
 }
 
 function validBaseUrl(config: AccountConfig): string {
@@ -82,6 +102,7 @@ export class OpenApiClient {
   private readonly adapter: PlatformAdapter;
   private readonly session?: Session;
   private readonly config: AccountConfig;
+  private readonly timeout: number;
 
   constructor(config: AccountConfig, options: ClientOptions = {}) {
     if (!PLATFORMS.includes(config?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
@@ -89,23 +110,35 @@ export class OpenApiClient {
     this.config = { ...config, credentials: { ...config.credentials } };
     const timeout = config.timeout ?? 10_000;
     if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
+    this.timeout = timeout;
     for (const name of REQUIRED_CREDENTIALS[this.platform]) {
       if (!this.config.credentials[name]) throw invalidInput(name, 'required');
     }
+    const baseUrl = validBaseUrl(config);
     this.transport = new Transport({
       platform: this.platform,
-      baseUrl: validBaseUrl(config),
+      baseUrl,
       timeout,
       clock: this.clock,
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
     });
     this.adapter = ADAPTERS[this.platform]({ config: this.config, transport: this.transport, clock: this.clock });
-    const { login, refresh, renewAt } = this.adapter;
+    const { login, refresh, renewAt, stopSignal } = this.adapter;
     if (login && renewAt) {
       this.session = new Session(
-        { login, refresh, renewAt },
-        { clock: this.clock, onEvent: options.onEvent, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs },
+        { login, refresh, renewAt, stopSignal },
+        {
+          clock: this.clock,
+          onEvent: options.onEvent,
+          backoffBaseMs: options.backoffBaseMs,
+          backoffMaxMs: options.backoffMaxMs,
+          guard: new LoginGuard(
+            options.refusals ?? processRefusals,
+            { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
+            Object.values(this.config.credentials).map((v) => String(v ?? '')),
+          ),
+        },
       );
     }
   }
@@ -148,22 +181,29 @@ export class OpenApiClient {
         if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
         query[key] = String(value);
       }
+      if (Buffer.byteLength(encodeQuery(query)) > MAX_QUERY_BYTES) throw invalidInput('query', 'tooLong', { limit: `${MAX_QUERY_BYTES} bytes once encoded` });
     }
     let body = raw.body;
     if (method === 'GET' && this.platform !== 'novastar') body = undefined;
     if (body !== undefined) {
       checkJsonValue('payload', body);
-      if (JSON.stringify(body).length > MAX_BODY_BYTES) throw invalidInput('payload', 'tooLong', { limit: `${MAX_BODY_BYTES} bytes` });
+      if (Buffer.byteLength(JSON.stringify(body)) > MAX_BODY_BYTES) throw invalidInput('payload', 'tooLong', { limit: `${MAX_BODY_BYTES} bytes` });
     }
     const prepared: PreparedRequest = { method, path: this.platform === 'novastar' ? `/${path.replace(/^\//, '')}` : path, query, headers: {}, body };
     return this.execute(prepared, this.platform === 'novastar' ? 'envelope' : 'token');
   }
 
-  /** Every page of a paged operation, up to maxItems. */
-  async callAllPages(operationId: string, params?: unknown, maxItems = 100_000): Promise<PagedResult> {
+  /**
+   * Every page of a paged operation, within limits: a vendor that claims a
+   * billion items must not turn one message into thousands of requests.
+   */
+  async callAllPages(operationId: string, params?: unknown, limits: PagingLimits = {}): Promise<PagedResult> {
     const op = getOperation(operationId);
     if (!op?.paging) throw invalidInput('operation', 'enum', { values: 'a paged operation' });
     const paging = op.paging;
+    const maxItems = limits.maxItems ?? 100_000;
+    const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
+    const maxMs = limits.maxMs ?? DEFAULT_PAGING_MS;
     const base = isPlainObject(params) ? { ...params } : params;
     const items: unknown[] = [];
     const first = Number((base as Record<string, unknown> | undefined)?.[paging.page] ?? 1) || 1;
@@ -171,6 +211,7 @@ export class OpenApiClient {
     let total: number | undefined;
     let meta: CallResult['meta'] | undefined;
     let pages = 0;
+    let truncated: PagedResult['truncated'];
     const started = Date.now();
     for (let page = first; ; page++) {
       const result = await this.call(operationId, { ...(base as object), [paging.page]: page, [paging.size]: size });
@@ -180,9 +221,11 @@ export class OpenApiClient {
       const pageItems = Array.isArray(found) ? found : [];
       total = Number(dig(result.raw, paging.total)) || undefined;
       items.push(...pageItems);
-      if (pageItems.length < size || items.length >= (total ?? Infinity) || items.length >= maxItems) break;
+      if (pageItems.length < size || items.length >= (total ?? Infinity)) break;
+      truncated = items.length >= maxItems ? 'maxItems' : pages >= maxPages ? 'maxPages' : Date.now() - started >= maxMs ? 'maxMs' : undefined;
+      if (truncated) break;
     }
-    return { items: items.slice(0, maxItems), total, pages, meta: { ...meta!, durationMs: Date.now() - started } };
+    return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta!, durationMs: Date.now() - started } };
   }
 
   /** Proves the credentials work: a login, or for NovaStar a read of the device details. */
@@ -204,13 +247,18 @@ export class OpenApiClient {
   private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation): Promise<CallResult> {
     const started = Date.now();
     const needsToken = this.adapter.needsToken(auth) && this.session !== undefined;
+    // The account's timeout is the limit on the whole call: the wait for a login, retries and all.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeout);
+    const token = () => beforeDeadline(this.session!.token(), deadline.signal, this.timeout);
     try {
-      let token: TokenSet | undefined = needsToken ? await this.session!.token() : undefined;
+      let current: TokenSet | undefined = needsToken ? await token() : undefined;
       let attempts = 0;
       for (let round = 1; ; round++) {
         // Signed again on each round: a fresh timestamp, random and token.
-        const signed = this.adapter.sign(req, auth, token);
-        const answer = await this.transport.send(signed, signed.method === 'GET');
+        const signedAt = this.clock.now();
+        const signed = this.adapter.sign(req, auth, current);
+        const answer = await this.transport.send(signed, signed.method === 'GET', deadline.signal);
         attempts += answer.attempts;
         try {
           const read = this.adapter.read(answer, signed);
@@ -231,19 +279,21 @@ export class OpenApiClient {
           };
         } catch (err) {
           if (round === 1 && err instanceof OpenApiError) {
-            if (needsToken && token && this.adapter.isTokenRejected(err)) {
-              this.session!.invalidate(token);
-              token = await this.session!.token();
+            if (needsToken && current && this.adapter.isTokenRejected(err)) {
+              this.session!.invalidate(current);
+              current = await token();
               continue;
             }
             // The clock was already corrected from this answer's Date header.
-            if (this.adapter.isTimestampRejected(err)) continue;
+            if (isClockRefusal(err, this.adapter, signedAt)) continue;
           }
           throw err;
         }
       }
     } catch (err) {
       throw this.redact(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -260,4 +310,18 @@ function dig(obj: unknown, path: string): unknown {
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
+}
+
+/** A wait (for a login) that gives up when the call's deadline passes; the login itself goes on for other callers. */
+function beforeDeadline<T>(wait: Promise<T>, deadline: AbortSignal, timeout: number): Promise<T> {
+  if (deadline.aborted) return Promise.reject(timedOut(timeout));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(timedOut(timeout));
+    deadline.addEventListener('abort', onAbort, { once: true });
+    wait.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
+  });
+}
+
+function timedOut(timeout: number): OpenApiError {
+  return new OpenApiError(ErrorCodes.ETIMEDOUT, `no complete answer within the timeout of ${timeout} ms`, { retryable: true });
 }

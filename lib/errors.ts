@@ -27,6 +27,10 @@ export interface OpenApiErrorDetails {
   retryable?: boolean;
   /** The server's clock (from its Date header) when it answered, to correct timestamps. */
   serverDate?: number;
+  /** The vendor itself refused (its own code), as opposed to a transport or reading failure. */
+  refusal?: boolean;
+  /** The refusal came while our clock was more than 5 minutes off the vendor's. */
+  clockSkew?: boolean;
 }
 
 /**
@@ -45,13 +49,15 @@ export class OpenApiError extends Error {
   vendorMessage?: string;
   retryable: boolean;
   serverDate?: number;
+  refusal?: boolean;
+  clockSkew?: boolean;
 
   constructor(code: string | number, message: string, details: OpenApiErrorDetails = {}) {
     super(message);
     this.name = 'OpenApiError';
     this.code = code;
     this.retryable = details.retryable ?? false;
-    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate'] as const) {
+    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate', 'refusal', 'clockSkew'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }

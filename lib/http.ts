@@ -44,6 +44,39 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** Why a request was stopped before its answer was complete. */
+type StopReason = 'closed' | 'timeout' | 'deadline';
+
+/**
+ * One request's own signal: aborted when the account closes, when the call's
+ * deadline passes, or after `ms` in all. axios's own timeout only limits idle
+ * gaps between bytes, so a server dripping its answer could hold a call forever.
+ */
+function requestSignal(closed: AbortSignal, deadline: AbortSignal | undefined, ms: number) {
+  const controller = new AbortController();
+  let reason: StopReason | undefined;
+  const stop = (why: StopReason) => () => {
+    reason ??= why;
+    controller.abort();
+  };
+  const onClose = stop('closed');
+  const onDeadline = stop('deadline');
+  const timer = setTimeout(stop('timeout'), ms);
+  closed.addEventListener('abort', onClose, { once: true });
+  deadline?.addEventListener('abort', onDeadline, { once: true });
+  if (closed.aborted) onClose();
+  else if (deadline?.aborted) onDeadline();
+  return {
+    signal: controller.signal,
+    reason: () => reason,
+    dispose() {
+      clearTimeout(timer);
+      closed.removeEventListener('abort', onClose);
+      deadline?.removeEventListener('abort', onDeadline);
+    },
+  };
+}
+
 export class Transport {
   private readonly axios: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
@@ -59,7 +92,6 @@ export class Transport {
     };
     this.axios = axios.create({
       baseURL: opts.baseUrl,
-      timeout: opts.timeout,
       allowAbsoluteUrls: false,
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
@@ -74,14 +106,18 @@ export class Transport {
     });
   }
 
-  /** Sends one request; `safe` calls (reads) are retried on 5xx, 429 and dropped connections. */
-  async send(req: PreparedRequest, safe: boolean): Promise<HttpAnswer & { attempts: number }> {
+  /**
+   * Sends one request; `safe` calls (reads) are retried on 5xx, 429 and dropped
+   * connections. Each attempt may take the account's timeout in all; `deadline`,
+   * when given, ends the whole call (retries and their pauses included).
+   */
+  async send(req: PreparedRequest, safe: boolean, deadline?: AbortSignal): Promise<HttpAnswer & { attempts: number }> {
     const retries = this.opts.retries ?? 2;
     for (let attempt = 1; ; attempt++) {
       let answer: HttpAnswer | undefined;
       let failure: OpenApiError | undefined;
       try {
-        answer = await this.once(req);
+        answer = await this.once(req, deadline);
       } catch (err) {
         failure = err as OpenApiError;
       }
@@ -89,46 +125,55 @@ export class Transport {
         // A refused connection never reached the vendor: even a creating call may be repeated.
         ? (safe && RETRYABLE_CODES.has(String(failure.code))) || failure.code === 'ECONNREFUSED'
         : safe && (answer!.status >= 500 || answer!.status === 429);
-      if (!retryable || attempt > retries || this.controller.signal.aborted) {
+      if (!retryable || attempt > retries || this.controller.signal.aborted || deadline?.aborted) {
         if (failure) throw failure;
         return { ...answer!, attempts: attempt };
       }
       const base = this.opts.retryBaseMs ?? 200;
       const delay = Math.min(this.opts.retryMaxMs ?? 2000, base * 2 ** (attempt - 1));
-      await sleep(delay / 2 + Math.random() * (delay / 2), this.controller.signal);
+      const pause = requestSignal(this.controller.signal, deadline, delay);
+      await sleep(delay / 2 + Math.random() * (delay / 2), pause.signal);
+      pause.dispose();
     }
   }
 
-  private async once(req: PreparedRequest): Promise<HttpAnswer> {
+  private async once(req: PreparedRequest, deadline: AbortSignal | undefined): Promise<HttpAnswer> {
     const query = encodeQuery(req.query);
+    const stop = requestSignal(this.controller.signal, deadline, this.opts.timeout);
     try {
       const res = await this.axios.request<string>({
         method: req.method,
         url: query ? `${req.path}?${query}` : req.path,
         headers: { Accept: 'application/json', ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: this.controller.signal,
+        signal: stop.signal,
       });
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers[key.toLowerCase()] = value;
       this.opts.clock.observe(headers.date);
       return { status: res.status, headers, text: typeof res.data === 'string' ? res.data : '' };
     } catch (err) {
-      throw this.transportError(err, req);
+      throw this.transportError(err, req, stop.reason());
+    } finally {
+      stop.dispose();
     }
   }
 
   /** Maps an axios failure to a transport code; never carries the URL (its query may hold a token). */
-  private transportError(err: unknown, req: PreparedRequest): OpenApiError {
+  private transportError(err: unknown, req: PreparedRequest, stopped: StopReason | undefined): OpenApiError {
     const details = { platform: this.opts.platform, path: req.path };
-    if (this.controller.signal.aborted || axios.isCancel(err)) {
+    if (stopped === 'closed' || (!stopped && this.controller.signal.aborted)) {
       return new OpenApiError(ErrorCodes.ECANCELED, 'the account was closed before the call finished', details);
     }
+    if (stopped) {
+      return new OpenApiError(ErrorCodes.ETIMEDOUT, `no complete answer within the timeout of ${this.opts.timeout} ms`, { ...details, retryable: true });
+    }
+    if (axios.isCancel(err)) return new OpenApiError(ErrorCodes.ECANCELED, 'the call was cancelled', details);
     if (isAxiosError(err)) {
       const cause = (err.cause ?? {}) as { code?: string };
       const code = [err.code, cause.code].find((c) => c && TRANSPORT_CODES.has(c));
       if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-        return new OpenApiError(ErrorCodes.ETIMEDOUT, `no answer within ${this.opts.timeout} ms`, { ...details, retryable: true });
+        return new OpenApiError(ErrorCodes.ETIMEDOUT, `no complete answer within the timeout of ${this.opts.timeout} ms`, { ...details, retryable: true });
       }
       if (code) return new OpenApiError(code, `connection failed (${code})`, { ...details, retryable: true });
       if (err.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(err.message)) {

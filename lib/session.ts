@@ -3,6 +3,7 @@
 // lock accounts and block IPs that keep failing).
 import { ErrorCodes, OpenApiError } from './errors';
 import type { Clock } from './clock';
+import type { LoginGuard, StopSignal } from './lockout';
 
 export interface TokenSet {
   accessToken: string;
@@ -20,6 +21,8 @@ export interface Authenticator {
   refresh?(current: TokenSet): Promise<TokenSet>;
   /** When to renew a token (server-clock ms), ahead of its expiry. */
   renewAt(token: TokenSet): number;
+  /** A refusal after which no login may be tried again (the vendor's "attempts left" or "blocked"). */
+  stopSignal?(err: OpenApiError): StopSignal | undefined;
 }
 
 export type SessionEvent =
@@ -33,10 +36,9 @@ export interface SessionOptions {
   /** First wait after a failed login; it doubles with each failure up to backoffMaxMs. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Counts the vendor's refusals of this account's logins, across sessions and restarts. */
+  guard?: LoginGuard;
 }
-
-/** Logins the vendor may refuse in a row before the session stops trying. */
-export const MAX_REFUSALS = 3;
 
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -50,8 +52,6 @@ export class Session {
   private pending?: Promise<TokenSet>;
   private timer?: NodeJS.Timeout;
   private failures = 0;
-  /** Logins in a row the vendor itself refused (a vendor code, not a transport failure). */
-  private refusals = 0;
   private retryAt = 0;
   private lastError?: OpenApiError;
   private closed = false;
@@ -80,12 +80,13 @@ export class Session {
   renew(): Promise<TokenSet> {
     if (this.closed) return Promise.reject(new OpenApiError(ErrorCodes.ECANCELED, 'the account is closed'));
     if (this.pending) return this.pending;
+    const stopped = this.opts.guard?.stopped();
+    if (stopped) return Promise.reject(stopped);
     const waitMs = this.retryAt - this.opts.clock.now();
     if (waitMs > 0 && this.lastError) {
       const last = this.lastError;
-      const next = Number.isFinite(waitMs) ? `next attempt in ${Math.ceil(waitMs / 1000)} s` : 'no more attempts until the account is changed or redeployed';
       return Promise.reject(
-        new OpenApiError(ErrorCodes.LOGIN_BACKOFF, `login failed (${last.code}: ${last.message}); ${next}`, {
+        new OpenApiError(ErrorCodes.LOGIN_BACKOFF, `login failed (${last.code}: ${last.message}); next attempt in ${Math.ceil(waitMs / 1000)} s`, {
           platform: last.platform,
           vendorMessage: last.vendorMessage,
         }),
@@ -112,7 +113,7 @@ export class Session {
       this.current = token;
       this.remember(token);
       this.failures = 0;
-      this.refusals = 0;
+      this.opts.guard?.succeeded();
       this.retryAt = 0;
       this.lastError = undefined;
       this.schedule(this.auth.renewAt(token));
@@ -122,17 +123,16 @@ export class Session {
       const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
       if (error.code !== ErrorCodes.ECANCELED) {
         this.failures++;
-        this.refusals = typeof error.code === 'number' ? this.refusals + 1 : 0;
-        // Vendors lock an account after a few wrong passwords (Quectel: five):
-        // after MAX_REFUSALS refusals in a row, only new settings try again.
-        const wait = this.refusals >= MAX_REFUSALS
-          ? Infinity
-          : Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
-        this.retryAt = this.opts.clock.now() + wait;
+        // A refusal of a skewed timestamp says nothing about the credentials.
+        if (error.refusal && !error.clockSkew) this.opts.guard?.refused(error, this.auth.stopSignal?.(error));
+        const stopped = this.opts.guard?.stopped();
+        // Once stopped, the guard answers every renew(): no backoff timer is needed.
+        const wait = stopped ? Infinity : Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
+        this.retryAt = stopped ? 0 : this.opts.clock.now() + wait;
         this.lastError = error;
         // While the old token still works, try again once the backoff is over.
-        if (this.current && Number.isFinite(wait)) this.schedule(this.retryAt);
-        this.opts.onEvent?.({ type: 'login-failed', error, retryInMs: wait });
+        if (this.current && !stopped) this.schedule(this.retryAt);
+        this.opts.onEvent?.({ type: 'login-failed', error: stopped ?? error, retryInMs: wait });
       }
       throw error;
     }

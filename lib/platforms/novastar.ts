@@ -61,6 +61,7 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
     isTokenRejected: () => false,
     isTimestampRejected: () => false,
     secrets: () => [secretKey].filter((s) => !!s),
+    user: () => pId,
   };
   return adapter;
 }

@@ -73,6 +73,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
     // No refresh endpoint is documented: log in again an hour (or a tenth of the lifetime) ahead.
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(60 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
+    user: () => creds.clientId ?? '',
     secrets: () => [creds.clientSecret, creds.uniqueKey, clientToken, basic().slice('Basic '.length)].filter((s): s is string => !!s),
   };
   return adapter;

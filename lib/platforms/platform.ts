@@ -37,6 +37,8 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   check?(): Promise<void>;
   /** Credential values and transient secrets to scrub from any error text. */
   secrets(): string[];
+  /** Who logs in, as the vendor counts failed logins (with the platform and host: the account's identity). */
+  user(): string;
 }
 
 /** Parses a JSON object answer, or throws BAD_RESPONSE (or the HTTP status when the body says nothing). */
@@ -74,18 +76,37 @@ export function vendorError(code: string | number, text: unknown, answer: HttpAn
     httpStatus: answer.status,
     vendorMessage,
     serverDate: answer.headers.date ? Date.parse(answer.headers.date) : undefined,
+    refusal: true,
   });
 }
 
-/** Sends a login-type request and reads it with the adapter, retrying once after a timestamp refusal. */
+/** A refusal while our clock is this far off the vendor's is a refusal of our timestamp, whatever the code. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Marks a vendor refusal of our timestamp: the adapter's own code for it, or
+ * any refusal whose Date header shows our clock more than 5 minutes off when
+ * the request was signed (Quectel SaaS refuses a skewed login with an
+ * ordinary login code). The clock was corrected from that header already, so
+ * the call may be signed and sent once more; it says nothing about the credentials.
+ */
+export function isClockRefusal(err: unknown, adapter: PlatformAdapter, signedAt: number): err is OpenApiError {
+  if (!(err instanceof OpenApiError) || !err.refusal) return false;
+  const skewed = err.serverDate !== undefined && Math.abs(err.serverDate - signedAt) > MAX_CLOCK_SKEW_MS;
+  if (skewed || adapter.isTimestampRejected(err)) err.clockSkew = true;
+  return err.clockSkew === true;
+}
+
+/** Sends a login-type request and reads it with the adapter, once more after a refusal of our timestamp. */
 export async function sendSigned(ctx: PlatformContext, adapter: PlatformAdapter, build: () => PreparedRequest): Promise<ReadAnswer> {
   for (let attempt = 1; ; attempt++) {
+    const signedAt = ctx.clock.now();
     const req = build();
     const answer = await ctx.transport.send(req, req.method === 'GET');
     try {
       return adapter.read(answer, req);
     } catch (err) {
-      if (attempt === 1 && err instanceof OpenApiError && adapter.isTimestampRejected(err)) continue;
+      if (isClockRefusal(err, adapter, signedAt) && attempt === 1) continue;
       throw err;
     }
   }

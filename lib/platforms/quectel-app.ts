@@ -4,7 +4,7 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import { getOperation, type AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
-import { isQuectelTimestampRejection, readQuectel } from './quectel';
+import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** 5032 token verification failed, 5106 token missing. */
@@ -88,6 +88,8 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
     secrets: () => [creds.password, creds.userDomainSecret].filter((s): s is string => !!s),
+    user: () => `${userDomain} +${internationalCode} ${creds.phone ?? ''}`,
+    stopSignal: quectelStopSignal,
   };
   return adapter;
 }

@@ -4,7 +4,7 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import { getOperation, type AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
-import { isQuectelTimestampRejection, readQuectel } from './quectel';
+import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** 91001 token does not exist, 91004 token incorrect. */
@@ -59,6 +59,8 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
     renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),
 
     secrets: () => [creds.accessSecret].filter((s): s is string => !!s),
+    user: () => creds.accessKey ?? '',
+    stopSignal: quectelStopSignal,
   };
   return adapter;
 }

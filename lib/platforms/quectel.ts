@@ -1,6 +1,7 @@
 // What Quectel's App and SaaS APIs share: the answer {code, msg, data}, with
 // 200 for success, and millisecond timestamps checked against the server.
 import type { OpenApiError } from '../errors';
+import type { StopSignal } from '../lockout';
 import type { HttpAnswer, Platform } from '../types';
 import { parseJsonObject, vendorError, type ReadAnswer } from './platform';
 
@@ -19,4 +20,12 @@ export function readQuectel(answer: HttpAnswer, platform: Platform, path: string
 
 export function isQuectelTimestampRejection(err: OpenApiError): boolean {
   return Number(err.code) === QUECTEL_BAD_TIMESTAMP;
+}
+
+/** 5146: "X attempts left before the account is locked"; 5325: this network is blocked for 24 hours. */
+export function quectelStopSignal(err: OpenApiError): StopSignal | undefined {
+  const code = Number(err.code);
+  if (code === 5146) return {};
+  if (code === 5325) return { blockMs: 24 * 60 * 60_000 };
+  return undefined;
 }

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { Clock } from '../../lib/clock';
 import { OpenApiError } from '../../lib/errors';
-import { MAX_REFUSALS, Session, type Authenticator, type TokenSet } from '../../lib/session';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileRefusalStore, LoginGuard, MAX_REFUSALS, MemoryRefusalStore, type RefusalStore } from '../../lib/lockout';
+import { quectelStopSignal } from '../../lib/platforms/quectel';
+import { Session, type Authenticator, type TokenSet } from '../../lib/session';
 
 /** An authenticator that counts its logins and refreshes; tokens live `lifetimeMs`. */
 function counting(lifetimeMs: number, fail: false | OpenApiError = false) {
@@ -79,18 +84,120 @@ describe('session (fake timers)', () => {
     session.close();
   });
 
-  it(`stops after ${MAX_REFUSALS} logins the vendor refused, so the vendor never locks the account`, async () => {
-    const { auth, counts } = counting(3600_000, new OpenApiError(5146, 'wrong password, 4 attempts left'));
-    const session = new Session(auth, { clock: new Clock() });
+  const IDENTITY = { platform: 'quectel-app', host: 'iot-api.example', user: '+86 13800000000' };
+  const refusal = (code: string | number, text = 'wrong password') => new OpenApiError(code, text, { refusal: true, vendorMessage: text });
+  /** Tries to log in every second for ten minutes; returns the errors. */
+  async function hammer(session: Session, times = 600): Promise<OpenApiError[]> {
     const errors: OpenApiError[] = [];
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < times; i++) {
       await session.token().catch((e: OpenApiError) => errors.push(e));
       await clock.tickAsync(1000);
     }
+    return errors;
+  }
+  function guarded(store: RefusalStore, fail: OpenApiError, secrets = ['wrong']) {
+    const { auth, counts } = counting(3600_000, fail);
+    auth.stopSignal = quectelStopSignal;
+    const session = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, IDENTITY, secrets) });
+    return { session, counts };
+  }
+
+  it(`stops after ${MAX_REFUSALS} logins the vendor refused, so the vendor never locks the account`, async () => {
+    const { session, counts } = guarded(new MemoryRefusalStore(), refusal(5420));
+    const errors = await hammer(session);
     assert.equal(counts.login, MAX_REFUSALS);
     assert.equal(errors.length, 600);
-    assert.match(errors.at(-1)!.message, /5146.*no more attempts/);
+    assert.equal(errors.at(-1)!.code, 'LOGIN_BACKOFF');
+    assert.match(errors.at(-1)!.message, /5420.*Correct the credentials/);
     session.close();
+  });
+
+  it('counts a refusal whose code arrives as a string', async () => {
+    const { session, counts } = guarded(new MemoryRefusalStore(), refusal('90048'));
+    await hammer(session);
+    assert.equal(counts.login, MAX_REFUSALS);
+    session.close();
+  });
+
+  it('stops at once on the vendor\'s "attempts left" (5146) and "blocked" (5325) codes', async () => {
+    for (const code of [5146, '5325']) {
+      const { session, counts } = guarded(new MemoryRefusalStore(), refusal(code, 'you have 2 attempts before your account is locked'));
+      const errors = await hammer(session, 60);
+      assert.equal(counts.login, 1, String(code));
+      assert.match(errors.at(-1)!.message, /warned before locking/);
+      session.close();
+    }
+  });
+
+  it('a 5325 block lifts by itself after 24 hours', async () => {
+    const { session, counts } = guarded(new MemoryRefusalStore(), refusal(5325, 'blocked for 24 hours'));
+    await hammer(session, 5);
+    assert.equal(counts.login, 1);
+    await clock.tickAsync(24 * 3600_000);
+    await hammer(session, 1);
+    assert.equal(counts.login, 2);
+    session.close();
+  });
+
+  it('keeps the count across sessions of the same account (a redeploy) and resumes when the credentials change', async () => {
+    const store = new MemoryRefusalStore();
+    let total = 0;
+    for (let deploy = 0; deploy < 4; deploy++) {
+      const { session, counts } = guarded(store, refusal(5420));
+      await hammer(session, 20);
+      total += counts.login;
+      session.close();
+    }
+    assert.equal(total, MAX_REFUSALS, 'four deploys with the same wrong password');
+    const { session, counts } = guarded(store, refusal(5420), ['another password']);
+    await hammer(session, 20);
+    assert.equal(counts.login, MAX_REFUSALS, 'new credentials get their own attempts');
+    session.close();
+  });
+
+  it('keeps the count in a file across a restart, without a credential or user name in it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refusals-'));
+    const file = path.join(dir, 'refusals.json');
+    let total = 0;
+    for (let restart = 0; restart < 3; restart++) {
+      const { session, counts } = guarded(new FileRefusalStore(file), refusal(5420), ['s3cret-password']);
+      await hammer(session, 20);
+      total += counts.login;
+      session.close();
+    }
+    assert.equal(total, MAX_REFUSALS);
+    const saved = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(saved, /s3cret|13800000000|iot-api/);
+    assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600');
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a refusal of a skewed clock, or a transport failure, does not count', async () => {
+    const store = new MemoryRefusalStore();
+    const skewed = refusal(5420);
+    skewed.clockSkew = true;
+    for (const fail of [skewed, new OpenApiError('ECONNREFUSED', 'connection refused')]) {
+      const { session, counts } = guarded(store, fail);
+      await hammer(session, 600);
+      assert.ok(counts.login > MAX_REFUSALS, `${fail.code}: backs off but keeps trying`);
+      session.close();
+    }
+  });
+
+  it('a successful login starts the count again', async () => {
+    const store = new MemoryRefusalStore();
+    const bad = guarded(store, refusal(5420));
+    await hammer(bad.session, 3);
+    bad.session.close();
+    assert.equal(bad.counts.login, 2);
+    const { auth } = counting(3600_000);
+    const good = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, IDENTITY, ['wrong']) });
+    await good.token();
+    good.close();
+    const again = guarded(store, refusal(5420));
+    await hammer(again.session, 60);
+    assert.equal(again.counts.login, MAX_REFUSALS);
+    again.session.close();
   });
 
   it('a dropped token is replaced by exactly one new login', async () => {
