@@ -81,7 +81,8 @@ export interface PagedResult {
   truncated?: 'maxItems' | 'maxPages' | 'maxMs';
 }
 
-function validBaseUrl(config: AccountConfig): string {
+/** The base URL calls go to: the account's, or the platform's default; checked. */
+export function resolveBaseUrl(config: Pick<AccountConfig, 'platform' | 'baseUrl'>): string {
   const url = (config.baseUrl ?? '').trim() || DEFAULT_BASE_URLS[config.platform];
   if (!url) throw invalidInput('baseUrl', 'required');
   let parsed: URL;
@@ -114,7 +115,7 @@ export class OpenApiClient {
     for (const name of REQUIRED_CREDENTIALS[this.platform]) {
       if (!this.config.credentials[name]) throw invalidInput(name, 'required');
     }
-    const baseUrl = validBaseUrl(config);
+    const baseUrl = resolveBaseUrl(config);
     this.transport = new Transport({
       platform: this.platform,
       baseUrl,

@@ -86,6 +86,9 @@ const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> =
   enum: (l) => `must be one of ${l.values}`,
   tooMany: (l) => `has more than ${l.limit} items`,
   unsafeKey: (l) => `holds the forbidden key ${l.key}`,
+  tooDeep: (l) => `is nested deeper than ${l.limit} levels`,
+  unreadable: () => 'has a property that cannot be read',
+  retype: () => 'must be typed again: a saved secret is only used with the saved platform and base URL',
 };
 
 /** A bad input, found before anything is sent. `reason` is one of the keys above. */

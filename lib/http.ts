@@ -179,6 +179,9 @@ export class Transport {
       if (err.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(err.message)) {
         return new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer is larger than allowed', details);
       }
+      if (/^HPE_/.test(cause.code ?? err.code ?? '')) {
+        return new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer is not HTTP', details);
+      }
       if (/aborted|socket hang up/i.test(err.message)) {
         return new OpenApiError(ErrorCodes.ECONNRESET, 'the connection was closed before the answer was complete', { ...details, retryable: true });
       }

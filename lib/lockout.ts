@@ -44,13 +44,12 @@ export class MemoryRefusalStore implements RefusalStore {
 }
 
 /**
- * Records kept in a JSON file (Node-RED's user directory), read once and
- * rewritten whole on each change: refusals are rare, and a rename makes the
- * write atomic so a crash never leaves half a file.
+ * Records kept in a JSON file (Node-RED's user directory). The file is read
+ * on each use and rewritten whole on each change: only logins use it, they
+ * are rare, and nothing held in memory can then disagree with it. A rename
+ * makes the write atomic, so a crash never leaves half a file.
  */
 export class FileRefusalStore implements RefusalStore {
-  private records?: Map<string, RefusalRecord>;
-
   constructor(readonly file: string, private readonly onError: (err: Error) => void = () => undefined) {}
 
   get(key: string): RefusalRecord | undefined {
@@ -67,36 +66,26 @@ export class FileRefusalStore implements RefusalStore {
       fs.writeFileSync(temp, JSON.stringify({ version: 1, accounts: Object.fromEntries(records) }, null, 1), { mode: 0o600 });
       fs.renameSync(temp, this.file);
     } catch (err) {
-      // The count still holds in memory until the next restart.
       this.onError(err as Error);
     }
   }
 
   private load(): Map<string, RefusalRecord> {
-    if (this.records) return this.records;
-    this.records = new Map();
+    const records = new Map<string, RefusalRecord>();
     try {
       const saved = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { accounts?: Record<string, RefusalRecord> };
       for (const [key, record] of Object.entries(saved.accounts ?? {})) {
-        if (record && typeof record.fingerprint === 'string' && typeof record.count === 'number') this.records.set(key, record);
+        if (record && typeof record.fingerprint === 'string' && typeof record.count === 'number') records.set(key, record);
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err as Error);
     }
-    return this.records;
+    return records;
   }
 }
 
 /** One store per process when nothing else is given, so every client of an account shares it. */
 export const processRefusals = new MemoryRefusalStore();
-
-const fileStores = new Map<string, FileRefusalStore>();
-/** The one file store for a path, shared by every account of the runtime. */
-export function fileRefusalStore(file: string, onError?: (err: Error) => void): FileRefusalStore {
-  let store = fileStores.get(file);
-  if (!store) fileStores.set(file, (store = new FileRefusalStore(file, onError)));
-  return store;
-}
 
 export interface AccountIdentity {
   platform: string;
@@ -173,7 +162,7 @@ function stoppedError(record: RefusalRecord): OpenApiError {
   return new OpenApiError(
     ErrorCodes.LOGIN_BACKOFF,
     `logins stopped so the vendor does not lock the account: ${lead}. Correct the credentials in the account and deploy; no login is sent until they change${resume}`,
-    { reason: 'loginsStopped', limits: { code: record.code, count: record.count }, vendorMessage: record.message },
+    { reason: 'loginsStopped', limits: { code: record.code, message: record.message, count: record.count }, vendorMessage: record.message },
   );
 }
 

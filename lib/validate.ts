@@ -33,6 +33,32 @@ export function kindOf(value: unknown): string {
   return typeof value;
 }
 
+/** Levels of nesting a message's payload may have: Node-RED's own copy of a message overflows the stack at a few thousand. */
+export const MAX_MESSAGE_DEPTH = 64;
+
+/**
+ * Checks a value from a message before anything else reads it: nested at most
+ * MAX_MESSAGE_DEPTH levels, and every property readable (a throwing getter or
+ * proxy would otherwise fail somewhere far from its cause). Walks without
+ * recursion, and each object once, so cycles and deep values cost little.
+ */
+export function checkMessageValue(name: string, value: unknown, maxDepth = MAX_MESSAGE_DEPTH): void {
+  const seen = new WeakSet<object>();
+  // Each entry: a value, its depth, and the name to report (the message property and its first key).
+  const stack: [unknown, number, string][] = [[value, 0, name]];
+  while (stack.length > 0) {
+    const [current, depth, where] = stack.pop()!;
+    if (current === null || typeof current !== 'object' || ArrayBuffer.isView(current) || seen.has(current)) continue;
+    if (depth >= maxDepth) throw invalidInput(where, 'tooDeep', { limit: maxDepth });
+    seen.add(current);
+    try {
+      for (const key of Object.keys(current)) stack.push([(current as Record<string, unknown>)[key], depth + 1, depth === 0 ? `${name}.${key}` : where]);
+    } catch {
+      throw invalidInput(where, 'unreadable');
+    }
+  }
+}
+
 /** Refuses keys that could pollute a prototype wherever the value is later merged, at any depth. */
 export function checkJsonValue(name: string, value: unknown, depth = 0): void {
   if (depth > MAX_DEPTH) throw invalidInput(name, 'tooLong', { limit: `${MAX_DEPTH} levels of nesting` });

@@ -4,8 +4,9 @@
 // msg.payload, failures to done(err) for a Catch node.
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { getOperation, type ParamSpec } from '../lib/operations';
-import type { CallMeta, CallResult, Platform } from '../lib/types';
-import { isPlainObject, kindOf } from '../lib/validate';
+import type { CallResult, Platform } from '../lib/types';
+import { DEFAULT_MAX_PAGES, type PagedResult } from '../lib/client';
+import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
 import { localize, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 
@@ -73,7 +74,13 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       shown = key;
       node.status(s);
     }
-    const failed = (code: unknown) => status({ fill: 'red', shape: 'ring', text: text(RED, 'status.failed', String(code), { code }) });
+    /** A red ring: the error's code, or what to do when logins are stopped. */
+    function failed(error: OpenApiError): void {
+      const shown = error.reason === 'loginsStopped'
+        ? text(RED, 'status.loginsStopped', 'logins stopped: check credentials')
+        : text(RED, 'status.failed', String(error.code), { code: error.code });
+      status({ fill: 'red', shape: 'ring', text: shown });
+    }
 
     const settings: Setting[] = [];
     for (const [name, p] of params) {
@@ -92,6 +99,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       }
     }
 
+    const maxPages = config.maxPages === undefined || config.maxPages === '' ? DEFAULT_MAX_PAGES : Number(config.maxPages);
+
     let unwatch = () => {};
     if (!account) {
       status({ fill: 'red', shape: 'ring', text: text(RED, 'errors.noAccount', 'no account selected') });
@@ -99,7 +108,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       unwatch = account.watch((event) => {
         if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') }, false);
         else if (event.type === 'login-ok') status(outcome);
-        else failed(event.error.code);
+        else failed(event.error);
       });
     }
 
@@ -127,9 +136,10 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       return out;
     }
 
-    async function call(client: NonNullable<AccountNode['client']>, msg: NodeMessage): Promise<{ result: CallResult | { items: unknown[]; meta: CallMeta; total?: number }; each: boolean }> {
+    async function call(client: NonNullable<AccountNode['client']>, msg: NodeMessage): Promise<{ result: CallResult | PagedResult; each: boolean }> {
       if (spec.raw) {
         const method = msg.method ?? config.method ?? 'GET';
+        if (typeof method !== 'string') throw invalidInput('method', 'type', { expected: `a string, not ${kindOf(method)}` });
         const path = msg.path ?? config.path;
         const payload = msg.payload;
         const trigger = isTrigger(payload);
@@ -138,7 +148,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
           throw invalidInput('payload', 'type', { expected: `an object or an array, not ${kindOf(payload)}` });
         }
         const body = trigger ? undefined : payload;
-        return { result: await client.request({ method: String(method), path: path as string, query: msg.query, body }), each: false };
+        return { result: await client.request({ method, path: path as string, query: msg.query, body }), each: false };
       }
       // Only a node with several operations lets the message choose one.
       const operation = operationNames.length > 1 ? msg.operation ?? config.operation ?? operationNames[0] : operationNames[0];
@@ -150,32 +160,55 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       const values = await parameters(msg);
       const output = config.output ?? 'page';
       if (spec.paged && (output === 'all' || output === 'each')) {
-        return { result: await client.callAllPages(opId, values), each: output === 'each' };
+        return { result: await client.callAllPages(opId, values, { maxPages }), each: output === 'each' };
       }
       return { result: await client.call(opId, values), each: false };
+    }
+
+    /**
+     * What a stranger's message holds is checked before anything reads it. A
+     * payload too deep or unreadable is taken off the message: Node-RED's own
+     * copy of it for a Catch node would overflow the stack and stop the process.
+     */
+    function checkMessage(msg: NodeMessage): void {
+      for (const name of ['payload', 'query'] as const) {
+        try {
+          checkMessageValue(name, msg[name]);
+        } catch (err) {
+          delete msg[name];
+          throw err;
+        }
+      }
     }
 
     async function handle(msg: NodeMessage, send: Send, done: Done): Promise<void> {
       const client = account?.client;
       try {
+        checkMessage(msg);
         if (!account) throw new OpenApiError(ErrorCodes.INVALID_INPUT, text(RED, 'errors.noAccount', 'no account selected'), { parameter: 'account' });
         if (!client) throw account.configError ?? new OpenApiError(ErrorCodes.INVALID_INPUT, 'account settings are not usable', { parameter: 'account' });
         const { result, each } = await call(client, msg);
         if ('items' in result) {
-          status({ fill: 'green', shape: 'dot', text: text(RED, 'status.items', `${result.items.length} items`, { count: result.items.length }) });
+          const count = result.items.length;
+          if (result.truncated) {
+            const limit = result.truncated === 'maxPages' ? `maxPages ${maxPages}` : result.truncated;
+            status({ fill: 'yellow', shape: 'dot', text: text(RED, 'status.truncated', `${count} items (stopped at ${limit})`, { count, limit }) });
+            node.warn(text(RED, 'status.truncated', `${count} items (stopped at ${limit})`, { count, limit }));
+          } else {
+            status({ fill: 'green', shape: 'dot', text: text(RED, 'status.items', `${count} items`, { count }) });
+          }
           if (each) {
-            const count = result.items.length;
             const parts = { id: RED.util.generateId(), type: 'array', count, len: 1 };
             result.items.forEach((item, index) => {
               const out = RED.util.cloneMessage(msg);
               out.payload = item;
-              out.openapi = result.meta;
+              out.openapi = { ...result.meta, truncated: result.truncated };
               out.parts = { ...parts, index };
               send(out);
             });
           } else {
             msg.payload = result.items;
-            msg.openapi = { ...result.meta, total: result.total };
+            msg.openapi = { ...result.meta, total: result.total, truncated: result.truncated };
             send(msg);
           }
         } else {
@@ -188,7 +221,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       } catch (err) {
         const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
         msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus };
-        failed(error.code);
+        failed(error);
         done(error);
       }
     }

@@ -27,9 +27,9 @@ export function text(RED: NodeAPI, key: string, fallback: string, vars: Record<s
   return out;
 }
 
-/** Puts an INVALID_INPUT error's text into the runtime's language; the code and details stay. */
+/** Puts an error the library explains (bad input, stopped logins) into the runtime's language; the code and details stay. */
 export function localize(RED: NodeAPI, err: OpenApiError): OpenApiError {
-  if (err.reason && err.parameter) {
+  if (err.reason) {
     err.message = text(RED, `errors.${err.reason}`, err.message, { parameter: err.parameter, ...err.limits });
   }
   return err;

@@ -1,7 +1,10 @@
 // The config node: one vendor account, its credentials, and the one client
 // (session, token, keep-alive connection) every action node using it shares.
-import { OpenApiClient } from '../lib/client';
-import { ErrorCodes, OpenApiError } from '../lib/errors';
+import fs from 'node:fs';
+import path from 'node:path';
+import { OpenApiClient, resolveBaseUrl } from '../lib/client';
+import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
+import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/lockout';
 import type { AccountConfig, Credentials, Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { localize } from './i18n';
@@ -24,6 +27,14 @@ type CredentialName = keyof typeof CREDENTIALS;
 /** What the editor puts in a password field it has not been given back. */
 const UNCHANGED = '__PWRD__';
 
+/**
+ * What the Test connection reports as it is: the vendor's refusals and our own
+ * checks. Anything else (a closed, silent or non-HTTP port, a page that is not
+ * the vendor's) gets one wording, so the route cannot be used to probe ports.
+ */
+function isVendorAnswer(e: OpenApiError): boolean {
+  return e.refusal === true || [ErrorCodes.INVALID_INPUT, ErrorCodes.LOGIN_BACKOFF, ErrorCodes.SIGN_MISMATCH].includes(e.code as never);
+}
 
 function accountConfig(settings: Record<string, unknown>, credentials: Credentials): AccountConfig {
   const timeout = Number(settings.timeout);
@@ -38,6 +49,18 @@ function accountConfig(settings: Record<string, unknown>, credentials: Credentia
   };
 }
 
+/** The editor's texts of the account node in `lang`, for answers of the admin route. */
+function editorTexts(lang: string): (key: string, vars?: Record<string, unknown>) => string {
+  const dir = path.join(__dirname, 'locales', /^zh/i.test(lang) ? 'zh-CN' : 'en-US');
+  const own = JSON.parse(fs.readFileSync(path.join(dir, 'iot-openapi-account.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  return (key, vars = {}) => {
+    let found: unknown = own;
+    for (const part of key.split('.')) found = (found as Record<string, unknown> | undefined)?.[part];
+    if (typeof found !== 'string') return '';
+    return found.replace(/__(\w+)__/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
+  };
+}
+
 export = function register(RED: NodeAPI): void {
   function IotOpenApiAccount(this: AccountNode, settings: Record<string, unknown>) {
     RED.nodes.createNode(this, settings);
@@ -47,9 +70,16 @@ export = function register(RED: NodeAPI): void {
       listeners.add(listener);
       return () => listeners.delete(listener);
     };
+    // The log says once, in words, when logins stop; the nodes' status says it too.
+    this.watch((event) => {
+      if (event.type === 'login-failed' && event.error.reason === 'loginsStopped') this.warn(localize(RED, event.error).message);
+    });
     try {
-      this.client = new OpenApiClient(accountConfig(settings, { ...(this.credentials ?? {}) }), {
+      const config = accountConfig(settings, { ...(this.credentials ?? {}) });
+      this.baseUrl = resolveBaseUrl(config);
+      this.client = new OpenApiClient(config, {
         onEvent: (event) => listeners.forEach((listener) => listener(event)),
+        refusals: refusalStore(),
       });
     } catch (err) {
       this.configError = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.INVALID_INPUT, String(err));
@@ -64,25 +94,59 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('iot-openapi-account', IotOpenApiAccount as unknown as (this: Node, config: Record<string, unknown>) => void, { credentials: CREDENTIALS });
 
-  // Test connection: logs in with the dialog's values. A password field left
-  // unchanged arrives as UNCHANGED and is taken from the stored credentials.
+  /**
+   * Refused logins are counted in the user directory, so that neither a
+   * redeploy nor a restart of Node-RED gives anyone more attempts at a
+   * password. Without a user directory (an embedded runtime) they are
+   * counted for the life of the process.
+   */
+  function refusalStore(): RefusalStore {
+    const userDir = (RED.settings as { userDir?: unknown } | undefined)?.userDir;
+    if (typeof userDir !== 'string' || userDir === '') return processRefusals;
+    return new FileRefusalStore(path.join(userDir, 'iot-openapi-refusals.json'), (err) => RED.log.warn(`iot-openapi-account: cannot keep the count of refused logins: ${err.message}`));
+  }
+
+  // Test connection: logs in with the dialog's values. It needs the same
+  // permission as changing the account; it takes JSON only (a form posted by
+  // another site needs no preflight); a secret left unchanged in the dialog
+  // comes from the saved account only when platform and base URL are the
+  // saved ones, so a stored secret is never sent somewhere new; its refusals
+  // count toward the same cap as the running nodes'.
   RED.httpAdmin.post('/iot-openapi-account/test', RED.auth.needsPermission('iot-openapi-account.write'), async (req: AdminRequest, res: AdminResponse) => {
+    const t = editorTexts(String(req.headers?.['accept-language'] ?? ''));
+    const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const given = (body.credentials ?? {}) as Record<string, unknown>;
-    const stored = typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) ?? {} : {};
-    const credentials: Credentials = {};
-    for (const name of Object.keys(CREDENTIALS) as CredentialName[]) {
-      const value = given[name];
-      credentials[name] = value === UNCHANGED || value === undefined ? stored[name] : typeof value === 'string' ? value : undefined;
-    }
+    const config = accountConfig(body, {});
     let client: OpenApiClient | undefined;
     try {
-      client = new OpenApiClient(accountConfig(body, credentials), { backoffBaseMs: 0 });
+      const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
+      const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
+      const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
+      for (const name of Object.keys(CREDENTIALS) as CredentialName[]) {
+        const value = given[name];
+        if (value === UNCHANGED) {
+          if (!sameAccount) throw invalidInput(name, 'retype');
+          config.credentials[name] = stored[name];
+        } else if (typeof value === 'string') {
+          config.credentials[name] = value;
+        }
+      }
+      client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
       await client.testConnection();
-      res.json({ ok: true, message: 'ok' });
+      res.json({ ok: true, message: t('iot-openapi-account.test.ok') });
     } catch (err) {
-      const e = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
-      res.json({ ok: false, code: e.code, message: e.message });
+      const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
+      if (isVendorAnswer(e)) {
+        const message = e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '';
+        res.json({ ok: false, code: e.code, message: message || e.message });
+      } else {
+        res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
+      }
     } finally {
       client?.close();
     }

@@ -47,12 +47,15 @@ export interface NodeAPI {
   httpAdmin: {
     post(path: string, ...handlers: ((req: AdminRequest, res: AdminResponse, next?: () => void) => void)[]): void;
   };
+  settings: Record<string, unknown>;
+  log: { warn(message: string): void };
   auth: { needsPermission(permission: string): (req: AdminRequest, res: AdminResponse, next?: () => void) => void };
   _(key: string, substitutions?: Record<string, unknown>): string;
 }
 
 export interface AdminRequest {
   body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface AdminResponse {
@@ -62,6 +65,8 @@ export interface AdminResponse {
 
 export interface AccountNode extends Node {
   platform: Platform;
+  /** The checked base URL calls go to (the platform's default when the setting is empty). */
+  baseUrl?: string;
   /** Undefined when the settings are unusable; `configError` then says why. */
   client?: OpenApiClient;
   configError?: OpenApiError;

@@ -2,7 +2,8 @@
 // the order they were added; a rule without a path matches every request.
 import type { TokenPlatform } from './state';
 
-export type MalformKind = 'html' | 'empty' | 'invalid-json' | 'truncated' | 'drop';
+/** `drip`: a valid answer, one byte every 400 ms (a server that never lets an idle timeout fire). */
+export type MalformKind = 'html' | 'empty' | 'invalid-json' | 'truncated' | 'drop' | 'drip';
 export type PathMatch = string | RegExp;
 
 export interface SimulatorFaults {
@@ -76,7 +77,7 @@ export class Faults implements SimulatorFaults {
 
   malformNext(count: number, kind: MalformKind, opts: { path?: PathMatch } = {}): void {
     checkCount(count);
-    if (!['html', 'empty', 'invalid-json', 'truncated', 'drop'].includes(kind)) throw new TypeError(`unknown malform kind ${String(kind)}`);
+    if (!['html', 'empty', 'invalid-json', 'truncated', 'drop', 'drip'].includes(kind)) throw new TypeError(`unknown malform kind ${String(kind)}`);
     this.rules.push({ remaining: count, path: opts.path, fault: { kind: 'malform', malform: kind } });
   }
 

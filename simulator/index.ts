@@ -154,6 +154,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         sim.log(`${call.method} ${call.path} -> truncated`);
         return;
       }
+      case 'drip': {
+        const text = JSON.stringify({ code: 200, msg: 'OK', data: { note: 'sent one byte at a time'.repeat(4) } });
+        res.writeHead(200, { Date: httpDate(), 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed || sent >= text.length) {
+            clearInterval(timer);
+            timers.delete(timer);
+            if (!res.destroyed) res.end();
+            return;
+          }
+          res.write(text[sent++]);
+        }, 400);
+        timers.add(timer);
+        sim.log(`${call.method} ${call.path} -> dripping`);
+        return;
+      }
       case 'drop':
         res.socket?.destroy();
         sim.log(`${call.method} ${call.path} -> dropped`);

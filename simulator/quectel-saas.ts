@@ -4,7 +4,7 @@ import { sha256Hex } from '../lib/crypto';
 import type { SimCore } from './core';
 import { DEMO } from './demo';
 import { json, positiveInt, queryAndForm, type Answer, type Call, type Route } from './http';
-import { isFresh, pageOf, quectelAnswer, TIMESTAMP_CODE } from './quectel';
+import { isFresh, pageOf, quectelAnswer } from './quectel';
 import type { Product, TslItem, TslSpec } from './state';
 
 /** Result codes: all the vendor's own except BAD_PASSWORD, where the documents are silent. */
@@ -18,7 +18,6 @@ export const SAAS_CODES = {
   BAD_PASSWORD: 90048,
   TOKEN_UNKNOWN: 91001,
   TOKEN_INCORRECT: 91004,
-  TIMESTAMP: TIMESTAMP_CODE,
 } as const;
 
 const ACCESS_KEYS: Record<string, string> = { [DEMO.quectelSaas.accessKey]: DEMO.quectelSaas.accessSecret };
@@ -50,7 +49,8 @@ function accessKeyLogin(call: Call, sim: SimCore): Answer {
   const accessKey = fields.get('access_key') as string;
   const secret = ACCESS_KEYS[accessKey];
   if (!secret) return authFailure(SAAS_CODES.ACCESS_KEY_UNKNOWN, "AccessKey didn't exists");
-  if (!isFresh(fields.get('timestamp') as string, sim.now())) return authFailure(SAAS_CODES.TIMESTAMP, 'timestamp is out of range');
+  // A skewed login is refused like a wrong signature, not with the App API's 5145: only the Date header tells them apart.
+  if (!isFresh(fields.get('timestamp') as string, sim.now())) return authFailure(SAAS_CODES.BAD_PASSWORD, 'AccessKey authentication failed');
   if (p.password !== sha256Hex(p.username + secret)) return authFailure(SAAS_CODES.BAD_PASSWORD, 'AccessKey authentication failed');
 
   const record = sim.issueToken('quectel-saas', 'saas', accessKey, sim.options.lifetimes.quectelSaas);

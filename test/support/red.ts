@@ -18,11 +18,19 @@ export interface TestHelper {
   getNode(id: string): TestNode;
   startServer(): Promise<void>;
   stopServer(): Promise<void>;
+  /** The admin server's address, once startServer() has run. */
+  url(): string;
   /** supertest against the admin app. */
-  request(): { post(path: string): { send(body: object): PromiseLike<{ status: number; body: Record<string, unknown>; text: string }> } };
+  request(): { post(path: string): AdminCall };
   settings(s: object): void;
   log(): { args: unknown[][] } & { getCalls(): { args: unknown[] }[] };
   _logSpy: { getCalls(): { args: unknown[] }[] };
+}
+
+/** A supertest request against the admin app. */
+export interface AdminCall extends PromiseLike<{ status: number; body: Record<string, unknown>; text: string }> {
+  set(name: string, value: string): AdminCall;
+  send(body: object | string): AdminCall;
 }
 
 export interface TestNode {
