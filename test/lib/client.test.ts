@@ -6,6 +6,7 @@ import { OpenApiClient } from '../../lib/client';
 import { OPERATIONS } from '../../lib/operations';
 import { OpenApiError } from '../../lib/errors';
 import type { Platform } from '../../lib/types';
+import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
 
@@ -361,5 +362,29 @@ describe('client against the simulator', function () {
       const missing = publicOps.filter((id) => !calledOps.has(id));
       assert.deepEqual(missing, []);
     });
+  });
+});
+
+describe('a refusal of our clock', () => {
+  const adapter = { isTimestampRejected: (e: OpenApiError) => e.code === 5145 } as PlatformAdapter;
+  const signedAt = Date.UTC(2026, 0, 1, 12);
+  const refusal = (code: number | string, minutesOff: number | undefined) =>
+    new OpenApiError(code, 'refused', { refusal: true, serverDate: minutesOff === undefined ? undefined : signedAt + minutesOff * 60_000 });
+
+  it('is any vendor refusal whose Date header shows our clock more than 5 minutes off, whatever the code', () => {
+    for (const [code, off] of [[90048, 6], ['90048', -6], [5420, 60]] as const) {
+      const err = refusal(code, off);
+      assert.equal(isClockRefusal(err, adapter, signedAt), true, `${code} ${off} min`);
+      assert.equal(err.clockSkew, true, 'marked, so it never counts toward the lock-out cap');
+    }
+  });
+
+  it('is the vendor\'s own timestamp code, even without a Date header', () => {
+    assert.equal(isClockRefusal(refusal(5145, undefined), adapter, signedAt), true);
+  });
+
+  it('is not a refusal within 5 minutes, nor a transport failure', () => {
+    assert.equal(isClockRefusal(refusal(90048, 4), adapter, signedAt), false);
+    assert.equal(isClockRefusal(new OpenApiError('ETIMEDOUT', 'slow', { serverDate: signedAt + 3600_000 }), adapter, signedAt), false);
   });
 });
