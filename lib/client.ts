@@ -276,6 +276,7 @@ export class OpenApiClient {
               message: read.message,
               durationMs: Date.now() - started,
               attempts,
+              ...(read.signVerified !== undefined && { signVerified: read.signVerified }),
             },
           };
         } catch (err) {

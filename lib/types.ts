@@ -27,6 +27,8 @@ export interface AccountConfig {
   internationalCode?: string;
   /** NovaStar: whether the processor has encryption on. */
   encrypt?: boolean;
+  /** NovaStar: refuse an answer whose non-empty sign does not verify (default off: processors differ in how they sign). */
+  verifyAnswerSign?: boolean;
   /** Milliseconds per HTTP request. */
   timeout?: number;
   credentials: Credentials;
@@ -54,6 +56,8 @@ export interface CallMeta {
   durationMs: number;
   /** How many times the request was sent (retries of safe calls included). */
   attempts: number;
+  /** NovaStar only: the answer's sign verified (true), did not (false), or was empty or absent (null). */
+  signVerified?: boolean | null;
 }
 
 /** A request ready to sign or send: path relative to the base URL, query not yet encoded. */

@@ -44,6 +44,7 @@ function accountConfig(settings: Record<string, unknown>, credentials: Credentia
     userDomain: typeof settings.userDomain === 'string' ? settings.userDomain : '',
     internationalCode: settings.internationalCode ? String(settings.internationalCode) : '86',
     encrypt: settings.encrypt !== false && settings.encrypt !== 'false',
+    verifyAnswerSign: settings.verifyAnswerSign === true || settings.verifyAnswerSign === 'true',
     timeout: settings.timeout === undefined || settings.timeout === '' ? 10_000 : timeout,
     credentials,
   };

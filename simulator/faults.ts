@@ -5,6 +5,8 @@ import type { TokenPlatform } from './state';
 /** `drip`: a valid answer, one byte every 400 ms (a server that never lets an idle timeout fire). */
 export type MalformKind = 'html' | 'empty' | 'invalid-json' | 'truncated' | 'drop' | 'drip';
 export type PathMatch = string | RegExp;
+/** How a NovaStar processor signs its answers: see SimulatorFaults.novastarAnswerSign. */
+export type NovastarAnswerSign = 'own-time' | 'request-time' | 'empty';
 
 export interface SimulatorFaults {
   /** Every issued token (refresh tokens too) of the platform, or of all, becomes invalid. */
@@ -15,12 +17,22 @@ export interface SimulatorFaults {
   delayNext(count: number, ms: number, opts?: { path?: PathMatch }): void;
   /** Answer the next `count` matching requests with a broken answer. */
   malformNext(count: number, kind: MalformKind, opts?: { path?: PathMatch }): void;
-  /** The next `count` signed NovaStar answers carry a wrong sign. */
+  /** The next `count` signed NovaStar answers carry a wrong sign (over neither the request's timeStamp nor the answer's). */
   novastarBadSignNext(count: number): void;
   /** The next `count` signed NovaStar answers carry a body that decrypts to text that is not JSON (the sign is right). */
   novastarBadBodyNext(count: number): void;
   /** Write NovaStar's status under the key "status " (trailing space), as some firmware does. */
   novastarStatusWithSpace: boolean;
+  /**
+   * How NovaStar answers are signed, since the document leaves it open and
+   * processors differ. 'own-time' (default): over the processor's own time,
+   * written as the answer's timeStamp. 'request-time': over the request's
+   * timeStamp, the answer still carrying its own. 'empty': as in the vendor's
+   * examples, "sign": "" and no timeStamp.
+   */
+  novastarAnswerSign: NovastarAnswerSign;
+  /** How far the processor's own clock (the timeStamp of its answers) is from the server's; processors' clocks are often wrong. */
+  novastarClockSkewMs: number;
   /** The server's clock = real time + this offset: timestamp checks, token lifetimes and the Date header follow it. */
   clockOffsetMs: number;
 }
@@ -51,6 +63,8 @@ function matches(rule: Rule, path: string): boolean {
 
 export class Faults implements SimulatorFaults {
   novastarStatusWithSpace = false;
+  novastarAnswerSign: NovastarAnswerSign = 'own-time';
+  novastarClockSkewMs = 0;
   clockOffsetMs = 0;
   private rules: Rule[] = [];
   private badSign = 0;
@@ -120,6 +134,8 @@ export class Faults implements SimulatorFaults {
     this.badSign = 0;
     this.badBody = 0;
     this.novastarStatusWithSpace = false;
+    this.novastarAnswerSign = 'own-time';
+    this.novastarClockSkewMs = 0;
     this.clockOffsetMs = 0;
   }
 

@@ -16,7 +16,7 @@ import type { SimState } from './state';
 
 export { DEMO } from './demo';
 export type { Counters, RecordedRequest } from './core';
-export type { SimulatorFaults, MalformKind } from './faults';
+export type { SimulatorFaults, MalformKind, NovastarAnswerSign } from './faults';
 export type { SimState } from './state';
 export { APP_CODES } from './quectel-app';
 export { SAAS_CODES } from './quectel-saas';

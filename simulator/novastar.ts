@@ -45,25 +45,29 @@ function systemError(sim: SimCore, status: number, msg: string): Answer {
   return json({ [statusKey(sim)]: status, msg, body: '' });
 }
 
-/** A signed answer; the answer's own timeStamp is in it and the sign covers it. */
-function signedAnswer(sim: SimCore, status: number, msg: string, body: unknown): Answer {
-  const timeStamp = String(sim.now());
+/**
+ * A signed answer, signed the way sim.faults.novastarAnswerSign says. A wrong
+ * sign (fault) is well-formed and covers a timestamp that is neither the
+ * request's nor the answer's, so no client can verify it by chance.
+ */
+function signedAnswer(sim: SimCore, requestTimeStamp: string, status: number, msg: string, body: unknown): Answer {
+  const mode = sim.faults.novastarAnswerSign;
+  const timeStamp = String(sim.now() + sim.faults.novastarClockSkewMs);
   const { pId, secretKey } = DEMO.novastar;
   const badBody = sim.faults.takeBadBody();
   const badSign = sim.faults.takeBadSign();
   const text = badBody ? 'device busy, try again later' : JSON.stringify(body);
-  let wireBody: unknown;
-  let sign: string;
-  if (sim.novastarEncrypt) {
-    wireBody = desEncrypt(text, secretKey);
-    sign = novastarSign({ encrypt: true, body: wireBody as string, timeStamp, pId, secretKey });
-  } else {
-    wireBody = badBody ? text : body;
-    sign = novastarSign({ encrypt: false, timeStamp, pId });
+  const wireBody: unknown = sim.novastarEncrypt ? desEncrypt(text, secretKey) : badBody ? text : body;
+  const signOver = (ts: string) => novastarSign({ encrypt: sim.novastarEncrypt, body: wireBody as string, timeStamp: ts, pId, secretKey });
+  let sign = mode === 'empty' ? '' : signOver(mode === 'request-time' ? requestTimeStamp : timeStamp);
+  if (badSign) {
+    let other = Number(timeStamp) + 1;
+    while (String(other) === requestTimeStamp) other++;
+    sign = signOver(String(other));
   }
-  // A sign over another timestamp: well-formed, and wrong.
-  if (badSign) sign = novastarSign({ encrypt: sim.novastarEncrypt, body: wireBody as string, timeStamp: String(Number(timeStamp) + 1), pId, secretKey });
-  return json({ [statusKey(sim)]: status, msg, sign, body: wireBody, timeStamp });
+  const answer: Record<string, unknown> = { [statusKey(sim)]: status, msg, sign, body: wireBody };
+  if (mode !== 'empty') answer.timeStamp = timeStamp;
+  return json(answer);
 }
 
 /** Every call names device 0 (the processor itself), by default. */
@@ -182,6 +186,6 @@ export function novastarHandler(call: Call, sim: SimCore): Answer {
 
   const outcome = endpoint(sim, params as Params);
   return 'body' in outcome
-    ? signedAnswer(sim, NOVASTAR_STATUS.OK, '', outcome.body)
-    : signedAnswer(sim, outcome.status, outcome.msg, {});
+    ? signedAnswer(sim, timeStamp, NOVASTAR_STATUS.OK, '', outcome.body)
+    : signedAnswer(sim, timeStamp, outcome.status, outcome.msg, {});
 }

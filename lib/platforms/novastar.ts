@@ -1,6 +1,7 @@
 // NovaStar H-series processors: every call is a POST of the envelope
 // {body, sign, pId, timeStamp}; with encryption on, body is DES and the sign
-// covers the secret. Answers are verified and decrypted the same way.
+// covers the secret. Answers are decrypted the same way; their sign is checked
+// but refused only when the account asks for it (see read()).
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
@@ -12,6 +13,7 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
   const pId = config.credentials.pId ?? '';
   const secretKey = config.credentials.secretKey ?? '';
   const encrypt = config.encrypt !== false;
+  const verifyAnswerSign = config.verifyAnswerSign === true;
 
   function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
     const path = req.path;
@@ -25,12 +27,18 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
     }
     if (status !== 0) throw vendorError(status, message, answer, 'novastar', path);
 
-    const sent = req.body as { timeStamp: string };
-    const timeStamp = typeof body.timeStamp === 'string' || typeof body.timeStamp === 'number' ? String(body.timeStamp) : sent.timeStamp;
+    // The document shows answers with "sign": "" and no timeStamp, and does not
+    // say which time a sign covers: processors sign over the request's
+    // timeStamp or over their own (often wrong) clock. Either one verifies.
     const cipher = typeof body.body === 'string' ? body.body : '';
-    const expected = novastarSign({ encrypt, timeStamp, pId, secretKey, body: cipher });
-    if (body.sign !== expected) {
-      throw new OpenApiError(ErrorCodes.SIGN_MISMATCH, 'the answer\'s sign does not verify: wrong secretKey, or the answer was altered', { platform: 'novastar', path });
+    let signVerified: boolean | null = null;
+    if (body.sign !== undefined && body.sign !== null && body.sign !== '') {
+      const times = [(req.body as { timeStamp: string }).timeStamp];
+      if (typeof body.timeStamp === 'string' || typeof body.timeStamp === 'number') times.push(String(body.timeStamp));
+      signVerified = times.some((timeStamp) => body.sign === novastarSign({ encrypt, timeStamp, pId, secretKey, body: cipher }));
+      if (!signVerified && verifyAnswerSign) {
+        throw new OpenApiError(ErrorCodes.SIGN_MISMATCH, 'the answer\'s sign does not verify and the account checks answer signs: wrong secretKey, or the answer was altered', { platform: 'novastar', path });
+      }
     }
 
     let data: unknown = body.body ?? null;
@@ -42,7 +50,7 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
         throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the answer\'s body is not JSON after decryption', { platform: 'novastar', path });
       }
     }
-    return { data, code: 0, message, raw: body };
+    return { data, code: 0, message, raw: body, signVerified };
   }
 
   const adapter: PlatformAdapter = {

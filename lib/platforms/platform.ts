@@ -18,6 +18,8 @@ export interface ReadAnswer {
   code: string | number | undefined;
   message: string;
   raw: Record<string, unknown>;
+  /** See CallMeta.signVerified; set by platforms whose answers are signed. */
+  signVerified?: boolean | null;
 }
 
 /** One vendor: how to log in, how to sign a request, how to read an answer. */

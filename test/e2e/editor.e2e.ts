@@ -45,7 +45,7 @@ const ACCOUNT_FIELDS: Record<Platform, string[]> = {
   'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'phone', 'password', 'userDomainSecret', 'timeout'],
   'quectel-saas': ['baseUrl', 'accessKey', 'accessSecret', 'timeout'],
   onbright: ['baseUrl', 'clientId', 'clientSecret', 'uniqueKey', 'timeout'],
-  novastar: ['baseUrl', 'pId', 'secretKey', 'encrypt', 'timeout'],
+  novastar: ['baseUrl', 'pId', 'secretKey', 'encrypt', 'verifyAnswerSign', 'timeout'],
 };
 const ALL_ACCOUNT_FIELDS = [...new Set(Object.values(ACCOUNT_FIELDS).flat())];
 
@@ -389,7 +389,12 @@ describe('editor (headless Chromium)', function () {
     // The last one, quectel-app, stays in the dialog and is saved.
     for (const platform of ['quectel-saas', 'onbright', 'novastar', 'quectel-app'] as Platform[]) {
       await page.locator('#node-config-input-platform').selectOption(platform);
-      if (platform === 'novastar') await page.locator('#node-config-input-encrypt').check();
+      if (platform === 'novastar') {
+        await page.locator('#node-config-input-encrypt').check();
+        assert.equal(await page.locator('#node-config-input-verifyAnswerSign').isChecked(), false, 'answer signs are not enforced by default');
+        // Sent with the test: the simulator signs its answers rightly, so the check passes.
+        await page.locator('#node-config-input-verifyAnswerSign').check();
+      }
       await fillAccount(page, { ...good[platform], ...wrong[platform].values });
       const refused = await testConnection(page);
       assert.equal(refused.ok, false, `${platform}: a wrong secret fails (${refused.text})`);

@@ -253,12 +253,69 @@ describe('client against the simulator', function () {
       assert.equal(r.meta.code, 0);
     });
 
-    it('a wrong sign on the answer is SIGN_MISMATCH; a body that is not JSON is BAD_RESPONSE', async () => {
-      const c = client('novastar');
-      sim.faults.novastarBadSignNext(1);
-      await assert.rejects(c.request({ path: 'screen/readList', body: {} }), { code: 'SIGN_MISMATCH' });
-      sim.faults.novastarBadBodyNext(1);
-      await assert.rejects(c.request({ path: 'screen/readList', body: {} }), { code: 'BAD_RESPONSE' });
+    describe('answer signs', () => {
+      const HOUR = 3_600_000;
+      const screensOf = (data: unknown) => (data as { screens: { screenId: number }[] }).screens;
+
+      for (const encrypt of [true, false]) {
+        describe(`encryption ${encrypt ? 'on' : 'off'}`, () => {
+          beforeEach(() => {
+            sim.novastarEncrypt = encrypt;
+          });
+
+          it('an empty sign and no timeStamp, as in the vendor\'s examples: accepted, signVerified null, with the setting off or on', async () => {
+            sim.faults.novastarAnswerSign = 'empty';
+            for (const verifyAnswerSign of [false, true]) {
+              const r = await client('novastar', { encrypt, verifyAnswerSign }).request({ path: 'screen/readList', body: {} });
+              assert.equal(r.raw.sign, '');
+              assert.equal('timeStamp' in r.raw, false);
+              assert.equal(r.meta.signVerified, null);
+              assert.deepEqual(screensOf(r.data).map((x) => x.screenId), sim.state.screens.map((x) => x.screenId));
+            }
+          });
+
+          it('a sign over the processor\'s own clock, an hour off the request\'s timeStamp: signVerified true', async () => {
+            sim.faults.novastarClockSkewMs = -HOUR;
+            const r = await client('novastar', { encrypt, verifyAnswerSign: true }).request({ path: 'screen/readList', body: {} });
+            const sent = (sim.requests.at(-1)!.body as { timeStamp: string }).timeStamp;
+            assert.ok(Number(sent) - Number(r.raw.timeStamp) > HOUR / 2, 'the answer\'s timeStamp is its own');
+            assert.equal(r.meta.signVerified, true);
+            assert.ok(screensOf(r.data).length > 0);
+          });
+
+          it('a sign over the request\'s timeStamp, the answer carrying its own: signVerified true', async () => {
+            sim.faults.novastarAnswerSign = 'request-time';
+            sim.faults.novastarClockSkewMs = HOUR;
+            const r = await client('novastar', { encrypt, verifyAnswerSign: true }).request({ path: 'screen/readList', body: {} });
+            assert.notEqual(r.raw.timeStamp, (sim.requests.at(-1)!.body as { timeStamp: string }).timeStamp);
+            assert.equal(r.meta.signVerified, true);
+            assert.ok(screensOf(r.data).length > 0);
+          });
+
+          it('a wrong sign: accepted with signVerified false by default, SIGN_MISMATCH with verifyAnswerSign on', async () => {
+            sim.faults.novastarBadSignNext(1);
+            const r = await client('novastar', { encrypt }).request({ path: 'screen/readList', body: {} });
+            assert.equal(r.meta.signVerified, false);
+            assert.ok(screensOf(r.data).length > 0);
+            const strict = client('novastar', { encrypt, verifyAnswerSign: true });
+            sim.faults.novastarBadSignNext(1);
+            await assert.rejects(strict.request({ path: 'screen/readList', body: {} }), { code: 'SIGN_MISMATCH', platform: 'novastar', path: '/screen/readList' });
+            assert.equal((await strict.request({ path: 'screen/readList', body: {} })).meta.signVerified, true, 'the next answer');
+          });
+        });
+      }
+
+      it('a body that is not JSON after decryption is BAD_RESPONSE, whatever the setting', async () => {
+        for (const verifyAnswerSign of [false, true]) {
+          sim.faults.novastarBadBodyNext(1);
+          await assert.rejects(client('novastar', { verifyAnswerSign }).request({ path: 'screen/readList', body: {} }), { code: 'BAD_RESPONSE' });
+        }
+      });
+
+      it('signVerified is on NovaStar calls only', async () => {
+        assert.equal((await client('novastar').call('novastar.listScreens')).meta.signVerified, true);
+        assert.equal('signVerified' in (await client('quectel-saas').call('quectel-saas.exportTsl', { productKey: 'p11v14' })).meta, false);
+      });
     });
 
     it('a wrong pId gives the device\'s status 15', async () => {

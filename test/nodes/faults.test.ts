@@ -404,14 +404,49 @@ describe(`faults in the Node-RED runtime (${RED_PACKAGE})`, function () {
     });
   });
 
-  describe('NovaStar answers that do not verify', () => {
-    it('a wrong sign on the answer is SIGN_MISMATCH on the Catch node, then the node recovers', async () => {
+  describe('NovaStar answer signs', () => {
+    const screenList = { id: 'screens', type: 'novastar-screen', account: 'acc-novastar', operation: 'listScreens' };
+
+    it('an empty sign and no timeStamp, as in the vendor\'s examples: the answer goes out with msg.openapi.signVerified null', async () => {
+      await h.load([rawNovastar, screenList]);
+      sim.faults.novastarAnswerSign = 'empty';
+      for (const id of ['nova', 'screens']) {
+        const o = await h.send(id, { payload: { deviceId: 0 } });
+        assertOk(o, id);
+        assert.equal(o.msg!.openapi.signVerified, null, id);
+        assert.ok(Array.isArray((o.msg!.payload as { screens: unknown[] }).screens), id);
+      }
+    });
+
+    it('a sign over the processor\'s own clock, an hour off: signVerified true, with the check on', async () => {
+      await h.load([rawNovastar], { novastar: { verifyAnswerSign: true } });
+      sim.faults.novastarClockSkewMs = -3_600_000;
+      const o = await h.send('nova', { payload: { deviceId: 0 } });
+      assertOk(o, 'own clock');
+      assert.equal(o.msg!.openapi.signVerified, true);
+    });
+
+    it('a wrong sign with the check off (the default): the answer goes out with signVerified false', async () => {
       await h.load([rawNovastar]);
       sim.faults.novastarBadSignNext(1);
       const o = await h.send('nova', { payload: { deviceId: 0 } });
-      assertError(o, ['SIGN_MISMATCH'], 'bad sign');
-      assertOk(await h.send('nova', { payload: { deviceId: 0 } }), 'the next message');
+      assertOk(o, 'bad sign');
+      assert.equal(o.msg!.openapi.signVerified, false);
+      assert.ok(Array.isArray((o.msg!.payload as { screens: unknown[] }).screens));
+      assert.equal(h.caught, 0);
     });
+
+    for (const setting of [true, 'true']) {
+      it(`a wrong sign with verifyAnswerSign ${JSON.stringify(setting)}: SIGN_MISMATCH on the Catch node, then the node recovers`, async () => {
+        await h.load([rawNovastar], { novastar: { verifyAnswerSign: setting } });
+        sim.faults.novastarBadSignNext(1);
+        const o = await h.send('nova', { payload: { deviceId: 0 } });
+        assertError(o, ['SIGN_MISMATCH'], 'bad sign');
+        const next = await h.send('nova', { payload: { deviceId: 0 } });
+        assertOk(next, 'the next message');
+        assert.equal(next.msg!.openapi.signVerified, true);
+      });
+    }
 
     it('a body that is not JSON after decryption is BAD_RESPONSE on the Catch node, then the node recovers', async () => {
       await h.load([rawNovastar]);

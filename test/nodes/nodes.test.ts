@@ -321,5 +321,16 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
       const without = await helper.request().post('/iot-openapi-account/test').send({ platform: 'quectel-saas', baseUrl: sim.url, credentials: { accessKey: DEMO.quectelSaas.accessKey, accessSecret: '__PWRD__' } });
       assert.equal(without.body.ok, false, 'no stored secret without the node id');
     });
+
+    it('checks NovaStar answer signs as the dialog\'s setting says', async () => {
+      const account = { platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, credentials: { ...DEMO.novastar } };
+      sim.faults.novastarBadSignNext(1);
+      assert.equal((await test(account)).body.ok, true, 'off (not sent): a wrong sign passes');
+      sim.faults.novastarBadSignNext(1);
+      const res = await helper.request().post('/iot-openapi-account/test').send({ ...account, verifyAnswerSign: true });
+      assert.equal(res.body.ok, false);
+      assert.equal(res.body.code, 'SIGN_MISMATCH');
+      assertFreeOf(res.text, demoSecrets());
+    });
   });
 });

@@ -137,13 +137,55 @@ describe('simulator: faults', () => {
   });
 
   describe('NovaStar faults', () => {
-    it('novastarBadSignNext: one answer with a wrong sign', async () => {
+    it('novastarBadSignNext: one answer with a wrong sign, over neither the request\'s timeStamp nor the answer\'s', async () => {
       sim.faults.novastarBadSignNext(1);
       const bad = await novastar(sim, 'screen/readList', { deviceId: 0 });
       assert.equal(bad.status, 0);
+      assert.match(String(bad.reply.json.sign), /^[A-Za-z0-9+/]{43}=$/, 'well-formed');
       assert.equal(bad.signOk, false);
+      assert.equal(bad.signCovers(bad.sentTimeStamp), false);
       assert.equal((await novastar(sim, 'screen/readList', { deviceId: 0 })).signOk, true);
     });
+
+    for (const encrypt of [true, false]) {
+      describe(`novastarAnswerSign, encryption ${encrypt ? 'on' : 'off'}`, () => {
+        const HOUR = 3_600_000;
+        beforeEach(() => {
+          sim.novastarEncrypt = encrypt;
+          sim.faults.novastarClockSkewMs = -HOUR;
+        });
+
+        it('own-time (the default): the answer carries the processor\'s own time and the sign covers it', async () => {
+          const r = await novastar(sim, 'screen/readList', { deviceId: 0 });
+          const own = Number(r.reply.json.timeStamp);
+          assert.ok(Math.abs(own - (Number(r.sentTimeStamp) - HOUR)) < 60_000, `the skewed clock: ${own} against ${r.sentTimeStamp}`);
+          assert.equal(r.signOk, true);
+          assert.equal(r.signCovers(r.sentTimeStamp), false);
+          assert.ok(Array.isArray((r.body as { screens: unknown[] }).screens));
+        });
+
+        it('request-time: the sign covers the request\'s timeStamp; the answer still carries its own', async () => {
+          sim.faults.novastarAnswerSign = 'request-time';
+          const r = await novastar(sim, 'screen/readList', { deviceId: 0 });
+          assert.notEqual(String(r.reply.json.timeStamp), r.sentTimeStamp);
+          assert.equal(r.signCovers(r.sentTimeStamp), true);
+          assert.equal(r.signOk, false);
+          assert.ok(Array.isArray((r.body as { screens: unknown[] }).screens));
+        });
+
+        it('empty: "sign": "" and no timeStamp, as in the vendor\'s examples, until reset', async () => {
+          sim.faults.novastarAnswerSign = 'empty';
+          const r = await novastar(sim, 'screen/readList', { deviceId: 0 });
+          assert.equal(r.reply.json.sign, '');
+          assert.equal('timeStamp' in r.reply.json, false);
+          assert.equal(r.status, 0);
+          assert.ok(Array.isArray((r.body as { screens: unknown[] }).screens));
+          sim.reset();
+          assert.equal(sim.faults.novastarAnswerSign, 'own-time');
+          assert.equal(sim.faults.novastarClockSkewMs, 0);
+        });
+      });
+    }
 
     it('novastarBadBodyNext: a rightly signed body that decrypts to non-JSON', async () => {
       sim.faults.novastarBadBodyNext(1);

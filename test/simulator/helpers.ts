@@ -130,22 +130,27 @@ export function novastarEnvelope(body: unknown, encrypt: boolean, opts: { pId?: 
   return { body: cipher, sign: novastarSign({ encrypt: true, body: cipher, timeStamp, pId, secretKey }), pId, timeStamp };
 }
 
-export interface NovaReply { reply: Reply; status: unknown; signOk: boolean; body: unknown }
+export interface NovaReply {
+  reply: Reply;
+  status: unknown;
+  /** Whether the sign covers the answer's own timeStamp. */
+  signOk: boolean;
+  body: unknown;
+  /** The timeStamp the request was sent with. */
+  sentTimeStamp: string;
+  /** Whether the answer's sign is the one over `timeStamp`. */
+  signCovers(timeStamp: string): boolean;
+}
 
 /** One call; checks the answer's sign and decrypts its body as a client must. */
 export async function novastar(sim: Simulator, action: string, body: unknown = {}, encrypt = sim.novastarEncrypt): Promise<NovaReply> {
-  const reply = await send(sim.novastarUrl, `/${action}`, { method: 'POST', body: novastarEnvelope(body, encrypt) });
+  const envelope = novastarEnvelope(body, encrypt);
+  const reply = await send(sim.novastarUrl, `/${action}`, { method: 'POST', body: envelope });
   const a = reply.json;
   const { pId, secretKey } = DEMO.novastar;
-  const timeStamp = String(a.timeStamp);
-  let signOk: boolean;
+  const signCovers = (timeStamp: string) => a.sign === novastarSign({ encrypt, body: String(a.body), timeStamp, pId, secretKey });
   let plain: unknown = a.body;
-  if (encrypt) {
-    signOk = a.sign === novastarSign({ encrypt: true, body: String(a.body), timeStamp, pId, secretKey });
-    if (typeof a.body === 'string' && a.body !== '') plain = desDecrypt(a.body, secretKey);
-  } else {
-    signOk = a.sign === novastarSign({ encrypt: false, timeStamp, pId });
-  }
+  if (encrypt && typeof a.body === 'string' && a.body !== '') plain = desDecrypt(a.body, secretKey);
   if (typeof plain === 'string' && plain !== '') {
     try {
       plain = JSON.parse(plain);
@@ -153,5 +158,5 @@ export async function novastar(sim: Simulator, action: string, body: unknown = {
       // left as text: the caller checks
     }
   }
-  return { reply, status: a.status, signOk, body: plain };
+  return { reply, status: a.status, signOk: signCovers(String(a.timeStamp)), body: plain, sentTimeStamp: String(envelope.timeStamp), signCovers };
 }
