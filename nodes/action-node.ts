@@ -33,6 +33,8 @@ interface Setting {
 }
 
 const PER_MESSAGE_TYPES = new Set(['msg', 'flow', 'global']);
+/** A setting of this type is kept in the node's credentials: never in the flow file, never sent back to the editor. */
+const CREDENTIAL_TYPE = 'cred';
 
 /** A payload that only starts the call (an inject node's timestamp, nothing): parameters then come from the settings. */
 function isTrigger(payload: unknown): boolean {
@@ -42,6 +44,16 @@ function isTrigger(payload: unknown): boolean {
 /** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
 export function settingName(param: string): string {
   return param === 'type' ? 'paramType' : param;
+}
+
+/**
+ * The credential holding a secret parameter's setting. It is not named like
+ * the setting: the editor reads a property and a credential of the same name
+ * from the same input, and the setting still holds what other types need
+ * (a msg property, an env variable, or a password saved before).
+ */
+export function credentialName(param: string): string {
+  return `${settingName(param)}Secret`;
 }
 
 function defaultType(spec: ParamSpec): string {
@@ -55,6 +67,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
   for (const byPlatform of Object.values(spec.operations)) {
     for (const id of Object.values(byPlatform)) for (const p of getOperation(id!)!.params) params.set(p.name, p);
   }
+  // A parameter the catalogue marks secret (a password) may be kept in the node's credentials.
+  const credentials: Record<string, { type: 'password' }> = {};
+  for (const p of params.values()) if (p.secret) credentials[credentialName(p.name)] = { type: 'password' };
 
   function ActionNode(this: Node, config: Record<string, unknown>) {
     RED.nodes.createNode(this, config);
@@ -87,6 +102,11 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       const prop = settingName(name);
       const value = config[prop];
       const type = typeof config[`${prop}Type`] === 'string' && config[`${prop}Type`] !== '' ? String(config[`${prop}Type`]) : defaultType(p);
+      if (type === CREDENTIAL_TYPE) {
+        const secret = p.secret ? node.credentials?.[credentialName(name)] : undefined;
+        if (secret) settings.push({ name, type: 'str', value: secret });
+        continue;
+      }
       if (value === undefined || value === '') continue;
       if (PER_MESSAGE_TYPES.has(type)) {
         settings.push({ name, value, type });
@@ -238,5 +258,5 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     });
   }
 
-  RED.nodes.registerType(spec.type, ActionNode);
+  RED.nodes.registerType(spec.type, ActionNode, Object.keys(credentials).length ? { credentials } : undefined);
 }

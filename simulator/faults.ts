@@ -17,6 +17,15 @@ export interface SimulatorFaults {
   delayNext(count: number, ms: number, opts?: { path?: PathMatch }): void;
   /** Answer the next `count` matching requests with a broken answer. */
   malformNext(count: number, kind: MalformKind, opts?: { path?: PathMatch }): void;
+  /**
+   * Refuse the next `count` matching requests with a message that repeats the
+   * request (its query as sent and decoded, and its body), as some gateways
+   * and debug builds do. The answer is in the vendor's envelope: Quectel's
+   * `{code, msg}` (code default 5002), NovaStar's `{status, msg}` (default 1),
+   * On-Bright's `{status, message}` (default 414). Code 200 makes it a success
+   * that still echoes the request.
+   */
+  echoRequestNext(count: number, opts?: { path?: PathMatch; code?: number }): void;
   /** The next `count` signed NovaStar answers carry a wrong sign (over neither the request's timeStamp nor the answer's). */
   novastarBadSignNext(count: number): void;
   /** The next `count` signed NovaStar answers carry a body that decrypts to text that is not JSON (the sign is right). */
@@ -39,7 +48,8 @@ export interface SimulatorFaults {
 
 export type AnswerFault =
   | { kind: 'fail'; status: number; body?: string }
-  | { kind: 'malform'; malform: MalformKind };
+  | { kind: 'malform'; malform: MalformKind }
+  | { kind: 'echo'; code?: number };
 
 interface Rule {
   remaining: number;
@@ -95,6 +105,12 @@ export class Faults implements SimulatorFaults {
     this.rules.push({ remaining: count, path: opts.path, fault: { kind: 'malform', malform: kind } });
   }
 
+  echoRequestNext(count: number, opts: { path?: PathMatch; code?: number } = {}): void {
+    checkCount(count);
+    if (opts.code !== undefined && !Number.isInteger(opts.code)) throw new TypeError(`code must be an integer, got ${opts.code}`);
+    this.rules.push({ remaining: count, path: opts.path, fault: { kind: 'echo', code: opts.code } });
+  }
+
   novastarBadSignNext(count: number): void {
     checkCount(count);
     this.badSign += count;
@@ -111,7 +127,7 @@ export class Faults implements SimulatorFaults {
     return rule?.fault.kind === 'delay' ? rule.fault.ms : undefined;
   }
 
-  /** The first matching fail or malform rule (uses it up). */
+  /** The first matching fail, malform or echo rule (uses it up). */
   takeAnswerFault(path: string): AnswerFault | undefined {
     const rule = this.take(path, (r) => r.fault.kind !== 'delay');
     return rule && rule.fault.kind !== 'delay' ? rule.fault : undefined;

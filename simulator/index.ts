@@ -7,10 +7,11 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { AddressInfo, Socket } from 'node:net';
 import { SimCore, type Counters, type RecordedRequest } from './core';
 import type { AnswerFault, SimulatorFaults } from './faults';
-import { nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
+import { json, nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
 import { NOVASTAR_ROOT, novastarHandler } from './novastar';
 import { onbrightRoutes } from './onbright';
 import { quectelAppRoutes } from './quectel-app';
+import { quectelAnswer } from './quectel';
 import { quectelSaasRoutes } from './quectel-saas';
 import type { SimState } from './state';
 
@@ -75,6 +76,14 @@ function dispatch(table: ReturnType<typeof buildRouteTable>, call: Call, sim: Si
   return handler(call, sim);
 }
 
+/** A refusal (or, with code 200, a success) whose text repeats the request, in the envelope of the vendor the path belongs to. */
+function echoAnswer(call: Call, rawQuery: string, code: number | undefined): Answer {
+  const text = `request ${call.method} ${call.path}${rawQuery} query=${JSON.stringify(call.query)} body=${call.rawBody}`;
+  if (call.path.startsWith(`${NOVASTAR_ROOT}/`)) return json({ status: code ?? 1, msg: text, body: '' });
+  if (call.path.startsWith('/v2/')) return quectelAnswer(code ?? 5002, text);
+  return json({ status: code ?? 414, message: text });
+}
+
 function parseRecordedBody(raw: string): unknown {
   if (raw === '') return undefined;
   try {
@@ -129,7 +138,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     sim.log(`${call.method} ${call.path} -> ${answer.status}`);
   }
 
-  function sendFault(res: ServerResponse, call: Call, fault: AnswerFault): void {
+  function sendFault(res: ServerResponse, call: Call, fault: AnswerFault, rawQuery: string): void {
+    if (fault.kind === 'echo') return send(res, call, echoAnswer(call, rawQuery, fault.code));
     if (fault.kind === 'fail') {
       if (fault.body === undefined) {
         const reason = fault.status === 503 ? 'Service Temporarily Unavailable' : STATUS_CODES[fault.status] ?? 'Error';
@@ -201,7 +211,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       });
     }
     const fault = sim.faults.takeAnswerFault(call.path);
-    if (fault) return sendFault(res, call, fault);
+    if (fault) return sendFault(res, call, fault, url.search);
     if (tooBig) return send(res, call, nginxPage(413, 'Request Entity Too Large'));
 
     let answer: Answer;

@@ -1,6 +1,6 @@
 // Quectel Developer Center, App (end-user) OpenAPI.
 import { quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, randomString } from '../crypto';
-import { ErrorCodes, OpenApiError } from '../errors';
+import { ErrorCodes, OpenApiError, redactError, redactText } from '../errors';
 import { getOperation, type AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
@@ -9,12 +9,36 @@ import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type 
 
 /** 5032 token verification failed, 5106 token missing. */
 const TOKEN_CODES = new Set([5032, 5106]);
+/** How many of the values below are remembered: those of the last 32 logins or registrations. */
+const MAX_SENT = 96;
+
+/**
+ * The values of a login or registration that reveal the password: `pwd` is
+ * the password encrypted with a key made from `random`, so the two together
+ * give it back. The login's `signature` covers both and, with no timestamp in
+ * it, never goes stale: it is kept out too. (The SMS call's random and
+ * signature reveal nothing and carry a timestamp; they are not listed.)
+ */
+function revealing(req: PreparedRequest): string[] {
+  const fields = (req.body ?? {}) as Record<string, unknown>;
+  const from = (source: Record<string, unknown>) =>
+    typeof source.pwd === 'string' ? [source.pwd, source.random, source.signature].filter((v): v is string => typeof v === 'string' && v !== '') : [];
+  return [...from(req.query), ...from(fields)];
+}
 
 export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
   const userDomain = config.userDomain ?? '';
   const internationalCode = config.internationalCode || '86';
+  /** Recent revealing values sent, for secrets(): a vendor or a proxy may echo a request in its error text. */
+  const sent: string[] = [];
+
+  function remember(req: PreparedRequest): PreparedRequest {
+    sent.push(...revealing(req));
+    if (sent.length > MAX_SENT) sent.splice(0, sent.length - MAX_SENT);
+    return req;
+  }
 
   /** Reads a login or refresh answer: data.accessToken and data.refreshToken, expiry in epoch seconds. */
   function tokenSet(answer: ReadAnswer, path: string): TokenSet {
@@ -51,7 +75,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
         case 'register': {
           const body = req.body as Record<string, unknown>;
           const random = randomString(16);
-          return { ...req, body: { ...body, random, pwd: quectelEncryptPassword(String(body.pwd), random), userDomain } };
+          return remember({ ...req, body: { ...body, random, pwd: quectelEncryptPassword(String(body.pwd), random), userDomain } });
         }
         case 'token':
           return { ...req, headers: { ...req.headers, Authorization: token?.accessToken ?? '' } };
@@ -60,7 +84,17 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
       }
     },
 
-    read: (answer: HttpAnswer, req: PreparedRequest) => readQuectel(answer, 'quectel-app', req.path),
+    // The request's own revealing values are scrubbed here, however many calls are in flight:
+    // the error (kept by the session after a failed login) and the message never hold them.
+    read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
+      const values = revealing(req);
+      try {
+        const read = readQuectel(answer, 'quectel-app', req.path);
+        return values.length ? { ...read, message: redactText(read.message, values) } : read;
+      } catch (err) {
+        throw err instanceof OpenApiError ? redactError(err, values) : err;
+      }
+    },
 
     isTokenRejected: (err) => TOKEN_CODES.has(Number(err.code)) || err.httpStatus === 401,
     isTimestampRejected: isQuectelTimestampRejection,
@@ -72,7 +106,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
         const pwd = quectelEncryptPassword(creds.password ?? '', random);
         const phone = creds.phone ?? '';
         const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret ?? '' });
-        return { method: op.method, path: op.path, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} };
+        return remember({ method: op.method, path: op.path, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} });
       });
       return tokenSet(answer, op.path);
     },
@@ -87,7 +121,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
     /** Five minutes ahead, or a tenth of the lifetime for short-lived tokens. */
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
-    secrets: () => [creds.password, creds.userDomainSecret].filter((s): s is string => !!s),
+    secrets: () => [creds.password, creds.userDomainSecret, ...sent].filter((s): s is string => !!s),
     user: () => `${userDomain} +${internationalCode} ${creds.phone ?? ''}`,
     stopSignal: quectelStopSignal,
   };

@@ -555,6 +555,108 @@ describe('editor (headless Chromium)', function () {
     }
   });
 
+  it('f. register user: a password saved as text is offered as a secret; a secret stays out of the flow file, the editor and exports, and registers users', async function () {
+    const sim = demo.sim;
+    const OLD = 'Old-plain-pass-61';
+    const NEW = 'New-secret-pass-62';
+    const z = 'tab-e2e-pwd';
+    // An earlier version's node: the password a plain text setting. The SMS node sends the code, then the register node runs.
+    await importFlow(page, [
+      { id: z, type: 'tab', label: 'E2E password' },
+      { id: 'e2e-pwd-inject', type: 'inject', z, name: 'sign up', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, x: 120, y: 100, wires: [['e2e-pwd-sms']] },
+      { id: 'e2e-pwd-sms', type: 'quectel-send-sms', z, name: '', account: 'acc-quectel-app', phone: '13900000061', phoneType: 'str', internationalCode: '', internationalCodeType: 'str', codeType: '3', codeTypeType: 'num', x: 300, y: 100, wires: [['e2e-register']] },
+      { id: 'e2e-register', type: 'quectel-register-user', z, name: '', account: 'acc-quectel-app', phone: '13900000061', phoneType: 'str', internationalCode: '', internationalCodeType: 'str', pwd: OLD, pwdType: 'str', smsCode: DEMO.smsCode, smsCodeType: 'str', agreementList: '', agreementListType: 'json', x: 500, y: 100, wires: [[]] },
+    ]);
+    await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
+    const pwdField = () => page.evaluate(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const input = $('#node-input-pwd') as unknown as { typedInput(m: string): string };
+      return { type: input.typedInput('type'), value: input.typedInput('value'), plainRow: $('#quectel-register-user-pwd-plain').is(':visible') };
+    });
+    const edit = async (p: Page) => {
+      await p.evaluate(() => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node('e2e-register')!);
+      });
+      await p.locator('#node-input-pwd').waitFor({ state: 'attached' });
+      await p.locator('#node-input-pwd + .red-ui-typedInput-container').waitFor({ state: 'visible' });
+    };
+    const files = () => ({
+      flows: fs.readFileSync(path.join(demo.userDir, 'flows.json'), 'utf8'),
+      // The demo runs with credentialSecret: false, so the store is plain JSON.
+      credentials: JSON.parse(fs.readFileSync(path.join(demo.userDir, 'flows_cred.json'), 'utf8')) as Record<string, Record<string, string>>,
+    });
+    const registered = async (p: Page, phone: string) => {
+      await p.locator('#e2e-pwd-inject .red-ui-flow-node-button-button').click();
+      const until = Date.now() + WAIT_MS;
+      while (!sim.state.users.has(phone) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      return sim.state.users.get(phone)?.password;
+    };
+    const setPhone = async (p: Page, id: string, phone: string) => {
+      await p.evaluate((nodeId: string) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node(nodeId)!);
+      }, id);
+      await p.locator('#node-input-phone + .red-ui-typedInput-container input.red-ui-typedInput-input').fill(phone);
+      await p.locator('#node-dialog-ok').click();
+      await p.locator('#node-input-phone').waitFor({ state: 'detached' });
+    };
+
+    // Opened: shown as text, with the offer; taken up, it becomes a secret with the same value.
+    await edit(page);
+    await page.locator('#quectel-register-user-pwd-plain').waitFor({ state: 'visible' });
+    assert.deepEqual(await pwdField(), { type: 'str', value: OLD, plainRow: true });
+    await shot(page, 'register-password-plain');
+    await page.locator('#quectel-register-user-pwd-move').click();
+    assert.deepEqual(await pwdField(), { type: 'cred', value: OLD, plainRow: false });
+    assert.equal(await page.locator('#node-input-pwd + .red-ui-typedInput-container input.red-ui-typedInput-input').getAttribute('type'), 'password');
+    await shot(page, 'register-password');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-pwd').waitFor({ state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const n = RED.nodes.node('e2e-register')!;
+      const exported = JSON.stringify((RED.nodes as unknown as { createExportableNodeSet(set: EditorNode[], o: object): unknown }).createExportableNodeSet(RED.nodes.filterNodes({ z: 'tab-e2e-pwd' }), { includeModuleConfig: true }));
+      return { pwd: n.pwd, pwdType: n.pwdType, valid: n.valid, exported };
+    });
+    assert.deepEqual({ ...saved, exported: undefined }, { pwd: '', pwdType: 'cred', valid: true, exported: undefined });
+    assert.ok(saved.exported.includes('e2e-register') && !saved.exported.includes(OLD), 'an export right away holds no password');
+
+    await deploy(page);
+    assert.ok(!files().flows.includes(OLD), 'flows.json holds no password');
+    assert.equal(files().credentials['e2e-register']?.pwdSecret, OLD, 'the credential store holds it');
+    assert.equal(await registered(page, '13900000061'), OLD, 'the user is registered with the password from the store');
+
+    // A fresh editor never receives it: it only learns that one is saved. A new one typed there replaces it.
+    const fresh = await openEditor(context, demo.editorUrl, (message) => pageErrors.push(message));
+    try {
+      await fresh.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
+      await edit(fresh);
+      await fresh.waitForFunction(() => {
+        const { $ } = globalThis as unknown as EditorGlobals;
+        return $('#node-input-pwdSecret').val() === '__PWRD__';
+      }, undefined, { timeout: WAIT_MS });
+      const shown = await fresh.evaluate(() => {
+        const { $ } = globalThis as unknown as EditorGlobals;
+        const input = $('#node-input-pwd') as unknown as { typedInput(m: string): string };
+        return { type: input.typedInput('type'), value: input.typedInput('value') };
+      });
+      assert.deepEqual(shown, { type: 'cred', value: '__PWRD__' });
+      assert.ok(!(await fresh.content()).includes(OLD), 'the page holds no password');
+      await fresh.locator('#node-input-pwd + .red-ui-typedInput-container input.red-ui-typedInput-input').fill(NEW);
+      await fresh.locator('#node-input-phone + .red-ui-typedInput-container input.red-ui-typedInput-input').fill('13900000062');
+      await fresh.locator('#node-dialog-ok').click();
+      await fresh.locator('#node-input-pwd').waitFor({ state: 'detached' });
+      await setPhone(fresh, 'e2e-pwd-sms', '13900000062');
+      await deploy(fresh);
+      assert.ok(!files().flows.includes(NEW), 'flows.json holds no password');
+      assert.equal(files().credentials['e2e-register']?.pwdSecret, NEW);
+      assert.equal(await registered(fresh, '13900000062'), NEW, 'the new secret registers the next user');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('raised no uncaught error in the editor', function () {
     assert.deepEqual(pageErrors, []);
   });

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { OpenApiClient } from '../../lib/client';
 import { OPERATIONS } from '../../lib/operations';
 import { OpenApiError } from '../../lib/errors';
+import { Clock } from '../../lib/clock';
+import { Transport } from '../../lib/http';
+import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
 import type { Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
@@ -400,6 +403,73 @@ describe('client against the simulator', function () {
       const secrets = [...demoSecrets(), ...Object.values(wrong), ...issuedTokens(sim)];
       for (const e of errors) {
         assertFreeOf(`${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e)}`, secrets, `error ${e.code}`);
+      }
+    });
+  });
+
+  describe('an answer that repeats the request', () => {
+    /** The text of an error as anything downstream may see it. */
+    const everything = (e: OpenApiError) => `${e.message} ${e.stack} ${JSON.stringify(e)} ${String(e)} ${e.vendorMessage}`;
+    /** The encrypted password and its random, in every form the echo holds them. */
+    const revealing = (fields: Record<string, unknown>) =>
+      [fields.pwd, fields.random, fields.signature].filter((v): v is string => typeof v === 'string').flatMap((v) => [v, encodeURIComponent(v)]);
+
+    it('a login refused with the request echoed: the error holds neither pwd, random nor the signature, then or in the backoff error', async () => {
+      const c = client('quectel-app');
+      sim.faults.echoRequestNext(1, { path: '/phonePwdLogin' });
+      const err = await c.call('quectel-app.listDevices', {}).catch((e: OpenApiError) => e);
+      assert.ok(err instanceof OpenApiError);
+      assert.equal(err.code, 5002);
+      const login = sim.requests.find((r) => r.path.endsWith('/phonePwdLogin'))!;
+      assert.ok(login.query.pwd && login.query.random && login.query.signature);
+      assert.match(err.message, /phonePwdLogin/, 'the echo arrived');
+      assert.match(err.message, new RegExp(login.query.phone), 'what is not secret stays readable');
+      assertFreeOf(everything(err), [...revealing(login.query), ...demoSecrets()], 'login error');
+      // The session keeps the refusal and repeats its text while it waits.
+      const backoff = await c.call('quectel-app.listDevices', {}).catch((e: OpenApiError) => e);
+      assert.equal((backoff as OpenApiError).code, 'LOGIN_BACKOFF');
+      assertFreeOf(everything(backoff as OpenApiError), revealing(login.query), 'backoff error');
+    });
+
+    it('a registration refused with its body echoed: the error holds neither pwd nor random', async () => {
+      const c = client('quectel-app');
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister' });
+      const err = await c.call('quectel-app.register', { phone: '13800000021', pwd: 'Plain-pass-1', smsCode: DEMO.smsCode }).catch((e: OpenApiError) => e);
+      assert.equal((err as OpenApiError).code, 5002);
+      const body = sim.requests.at(-1)!.body as Record<string, string>;
+      assert.match((err as OpenApiError).message, /13800000021/, 'the echo arrived');
+      assertFreeOf(everything(err as OpenApiError), [...revealing(body), 'Plain-pass-1'], 'register error');
+    });
+
+    it('a registration answered as a success that echoes the body: msg.openapi\'s message holds neither', async () => {
+      const c = client('quectel-app');
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister', code: 200 });
+      const r = await c.call('quectel-app.register', { phone: '13800000022', pwd: 'Plain-pass-2', smsCode: DEMO.smsCode });
+      const body = sim.requests.at(-1)!.body as Record<string, string>;
+      assert.match(r.meta.message, /13800000022/);
+      assertFreeOf(r.meta.message, revealing(body), 'success message');
+    });
+
+    it('the adapter lists the values of its last logins and registrations among its secrets, a bounded number', () => {
+      const clock = new Clock();
+      const config = demoAccount(sim, 'quectel-app');
+      const transport = new Transport({ platform: 'quectel-app', baseUrl: sim.url, timeout: 1000, clock });
+      try {
+        const adapter = quectelAppAdapter({ config, transport, clock });
+        const register = (pwd: string) => adapter.sign({ method: 'POST', path: '/register', query: {}, headers: {}, body: { pwd } }, 'register').body as Record<string, string>;
+        const first = register('first-pass');
+        assert.ok(adapter.secrets().includes(first.pwd) && adapter.secrets().includes(first.random));
+        let last = first;
+        for (let i = 0; i < 100; i++) last = register(`pass-${i}`);
+        const secrets = adapter.secrets();
+        assert.ok(secrets.includes(last.pwd) && secrets.includes(last.random), 'the latest are kept');
+        assert.ok(!secrets.includes(first.pwd), 'the oldest are let go');
+        assert.ok(secrets.length <= 100, `${secrets.length} values`);
+        // The SMS call's random and signature reveal nothing: not listed.
+        const sms = adapter.sign({ method: 'POST', path: '/sms', query: { phone: '13800000000', codeType: '3' }, headers: {} }, 'sms-signature').query;
+        assert.ok(!adapter.secrets().includes(sms.random));
+      } finally {
+        transport.close();
       }
     });
   });

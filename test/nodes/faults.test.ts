@@ -4,6 +4,7 @@
 // the simulator over HTTP on loopback.
 import assert from 'node:assert/strict';
 import { DEMO, startSimulator, type MalformKind, type Simulator } from '../../simulator';
+import { assertFreeOf, demoSecrets } from '../support/accounts';
 import { RED_PACKAGE, helper } from '../support/red';
 import { CrashWatch, FlowHarness, runtimeHooks, sleep, waitFor, type Outcome } from '../support/harness';
 
@@ -273,6 +274,34 @@ describe(`faults in the Node-RED runtime (${RED_PACKAGE})`, function () {
         assert.equal(sim.state.smsCodes.size, 2);
       });
     }
+  });
+
+  describe('answers that repeat the request in their text', () => {
+    /** The encrypted password, its random and the login signature, as sent and percent-encoded. */
+    const revealing = (fields: Record<string, unknown>) =>
+      [fields.pwd, fields.random, fields.signature].filter((v): v is string => typeof v === 'string').flatMap((v) => [v, encodeURIComponent(v)]);
+    /** Everything a flow or its log gets to see. */
+    const seen = (o: Outcome) => `${JSON.stringify(o.caughtMsg)} ${JSON.stringify(helper.log().args)}`;
+
+    it('a login refused with its query echoed: the Catch node\'s msg.error holds neither pwd nor random', async () => {
+      await h.load([listApp]);
+      sim.faults.echoRequestNext(1, { path: '/phonePwdLogin' });
+      const o = await h.send('list-app', { payload: 1 });
+      assertError(o, [5002], 'login echoed');
+      assert.match(o.error!.message, /phonePwdLogin/, 'the echo arrived');
+      const login = sim.requests.find((r) => r.path.endsWith('/phonePwdLogin'))!;
+      assertFreeOf(seen(o), [...revealing(login.query), ...demoSecrets()], 'what the flow sees');
+    });
+
+    it('a registration refused with its body echoed: the Catch node\'s msg.error holds neither pwd nor random', async () => {
+      await h.load([register]);
+      sim.faults.echoRequestNext(1, { path: REGISTER });
+      const o = await h.send('register', { payload: { phone: '13900000078' } });
+      assertError(o, [5002], 'register echoed');
+      assert.match(o.error!.message, /13900000078/, 'the echo arrived');
+      const body = sim.requests.at(-1)!.body as Record<string, unknown>;
+      assertFreeOf(seen(o), [...revealing(body), register.pwd], 'what the flow sees');
+    });
   });
 
   it('wrong credentials under a stream of 30 messages: logins back off, every message fails on the Catch node, the status says why', async function () {

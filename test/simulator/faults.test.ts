@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../simulator';
-import { appLogin, novastar, onbrightCall, onbrightLogin, saasLogin, send } from './helpers';
+import { appLogin, loginQuery, novastar, onbrightCall, onbrightLogin, saasLogin, send } from './helpers';
 
 const LIST = '/v2/binding/enduserapi/userDeviceList';
 
@@ -108,6 +108,45 @@ describe('simulator: faults', () => {
       sim.faults.malformNext(1, 'drop', { path: LIST });
       await assert.rejects(send(sim.url, LIST), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET');
       assert.equal(sim.counters.requests[LIST], 1);
+    });
+  });
+
+  describe('echoRequestNext', () => {
+    const LOGIN = '/v2/enduser/enduserapi/phonePwdLogin';
+
+    it('refuses a Quectel login with a msg that repeats its query, as sent and decoded, without running the handler', async () => {
+      sim.faults.echoRequestNext(1, { path: '/phonePwdLogin' });
+      const query = loginQuery();
+      const r = await send(sim.url, LOGIN, { method: 'POST', query });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.code, 5002);
+      const msg = r.json.msg as string;
+      assert.ok(msg.includes(encodeURIComponent(query.pwd)), 'the encoded pwd');
+      assert.ok(msg.includes(JSON.stringify(query.pwd)), 'the decoded pwd');
+      assert.ok(msg.includes(query.random));
+      assert.equal(sim.counters.logins['quectel-app'], 0);
+      assert.equal((await send(sim.url, LOGIN, { method: 'POST', query: loginQuery() })).json.code, 200, 'used up');
+    });
+
+    it('repeats a JSON body; takes a code (200: a success that echoes); On-Bright and NovaStar get their own envelope', async () => {
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister', code: 200 });
+      const body = { phone: '13800000009', pwd: 'c2VjcmV0', random: 'abcdefghijklmnop' };
+      const registered = await send(sim.url, '/v2/enduser/enduserapi/v2/phonePwdRegister', { method: 'POST', body });
+      assert.equal(registered.json.code, 200);
+      assert.ok((registered.json.msg as string).includes(JSON.stringify(body)));
+      assert.equal(sim.state.users.has('13800000009'), false, 'no user made');
+
+      sim.faults.echoRequestNext(2);
+      const ob = await send(sim.url, '/login/company', { method: 'POST', query: { accessToken: 'tok-123', uniqueKey: 'uk' } });
+      assert.equal(ob.json.status, 414);
+      assert.match(ob.json.message as string, /tok-123/);
+      const ns = await send(sim.url, '/open/api/screen/readList', { method: 'POST', body: { pId: 'p-1' } });
+      assert.equal(ns.json.status, 1);
+      assert.match(ns.json.msg as string, /p-1/);
+    });
+
+    it('refuses a code that is not an integer', () => {
+      assert.throws(() => sim.faults.echoRequestNext(1, { code: 1.5 }), TypeError);
     });
   });
 
