@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 // Runs the simulator on its own, for trying the nodes without a vendor account:
-//   PORT=8990 node dist/simulator/cli.js
+//   PORT=8990 node dist/simulator/cli.js   (installed: iot-openapi-simulator)
 import { DEMO, startSimulator } from './index';
 
 async function main(): Promise<void> {
