@@ -2,13 +2,23 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.demo/**', '.test-output/**', 'examples/**', 'docs/**'] },
+  { ignores: ['resources/**', 'dist/**', 'node_modules/**', '.demo/**', '.test-output/**', 'examples/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The editor's shared code runs in the browser, next to Node-RED's editor.
+    files: ['editor/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', RED: 'readonly', $: 'readonly' } },
+    rules: {
+      // ES5 for the editor: catch needs a name, and jQuery callbacks need `this` kept.
+      '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none', args: 'none' }],
+      '@typescript-eslint/no-this-alias': 'off',
     },
   },
   {

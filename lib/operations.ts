@@ -23,7 +23,16 @@ export interface ParamSpec {
   accountDefault?: 'internationalCode';
   /** Never shown in logs or on msg.openapi (a password). */
   secret?: boolean;
+  /** What the value means, so an editor can offer the right field: epoch milliseconds are entered as a date. */
+  format?: 'epoch-ms';
+  /** The unit of a number, shown beside it. */
+  unit?: 'ms' | 's';
+  /** Where an editor can fetch the values the account offers for this parameter. */
+  picker?: PickerList;
 }
+
+/** Lists an editor can fill a parameter from, read from the live account. */
+export type PickerList = 'products' | 'devices' | 'screens' | 'presets';
 
 /**
  * How a call is authenticated. `token`: the session's access token;
@@ -61,7 +70,7 @@ const req = { required: true } as const;
 
 const PHONE = { pattern: /^\d{5,20}$/ };
 const COUNTRY = { pattern: /^\d{1,4}$/, accountDefault: 'internationalCode' } as const;
-const MS_TIMESTAMP = { pattern: /^\d{10,13}$/ };
+const MS_TIMESTAMP = { pattern: /^\d{10,13}$/, format: 'epoch-ms' } as const;
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
 
@@ -76,7 +85,7 @@ const LOCK_GUEST: ParamSpec[] = [
   int('isMax', 'body', { enum: [0, 1] }),
 ];
 
-const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000 });
+const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000, picker: 'screens' });
 
 /** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
 function novastar(name: string, path: string, params: ParamSpec[]): Operation {
@@ -123,7 +132,7 @@ const list: Operation[] = [
     id: 'quectel-app.listDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
     path: '/v2/binding/enduserapi/userDeviceList',
     params: [
-      str('pkList', 'query'), str('dk', 'query'), str('deviceName', 'query'),
+      str('pkList', 'query', { picker: 'products' }), str('dk', 'query', { picker: 'devices' }), str('deviceName', 'query'),
       int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
@@ -141,13 +150,13 @@ const list: Operation[] = [
   {
     id: 'quectel-saas.exportTsl', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/quectsl/openapi/product/export/tslFile',
-    params: [str('productKey', 'query', { ...req, maxLength: 64 }), str('language', 'query', { enum: ['CN', 'EN'] })],
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('language', 'query', { enum: ['CN', 'EN'] })],
   },
   {
     id: 'quectel-saas.listDevices', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/devicemgr/r3/openapi/product/device/overview',
     params: [
-      str('productKey', 'query', { ...req, maxLength: 64 }), str('deviceKey', 'query', { maxLength: 64 }),
+      str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { maxLength: 64, picker: 'devices' }),
       int('deviceStatus', 'query', { enum: [0, 1] }),
       int('pageNum', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
     ],
@@ -222,10 +231,10 @@ const list: Operation[] = [
   novastar('listScreens', 'screen/readList', []),
   novastar('readScreen', 'screen/readDetail', [SCREEN]),
   novastar('setBrightness', 'screen/writeBrightness', [SCREEN, int('brightness', 'body', { ...req, min: 0, max: 100 })]),
-  novastar('fadeToBlack', 'screen/ftb', [SCREEN, int('type', 'body', { ...req, enum: [0, 1] }), int('time', 'body', { min: 0, max: 60_000 })]),
+  novastar('fadeToBlack', 'screen/ftb', [SCREEN, int('type', 'body', { ...req, enum: [0, 1] }), int('time', 'body', { min: 0, max: 60_000, unit: 'ms' })]),
   novastar('freeze', 'screen/writeFreeze', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] })]),
   novastar('listPresets', 'preset/readList', [SCREEN]),
-  novastar('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000 })]),
+  novastar('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000, picker: 'presets' })]),
   novastar('listInputs', 'input/readList', []),
 ];
 

@@ -4,21 +4,14 @@
 // msg.payload, failures to done(err) for a Catch node.
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { getOperation, type ParamSpec } from '../lib/operations';
-import type { CallResult, Platform } from '../lib/types';
+import type { CallResult } from '../lib/types';
 import { DEFAULT_MAX_PAGES, type PagedResult } from '../lib/client';
 import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
 import { localize, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
+import type { ActionNodeSpec } from './specs';
+import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 
-export interface ActionNodeSpec {
-  type: string;
-  /** Operation name → the catalogue id for each platform the node supports. */
-  operations: Record<string, Partial<Record<Platform, string>>>;
-  /** For list nodes: one page, every page in one message, or one message per item. */
-  paged?: boolean;
-  /** The generic request node: method and path instead of an operation. */
-  raw?: boolean;
-}
 
 type Done = (err?: Error) => void;
 type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
@@ -41,23 +34,29 @@ function isTrigger(payload: unknown): boolean {
   return payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
 }
 
-/** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
-export function settingName(param: string): string {
-  return param === 'type' ? 'paramType' : param;
-}
+
 
 /**
- * The credential holding a secret parameter's setting. It is not named like
- * the setting: the editor reads a property and a credential of the same name
- * from the same input, and the setting still holds what other types need
- * (a msg property, an env variable, or a password saved before).
+ * Brings settings saved by an older version of a node up to date, one
+ * migration at a time. A renamed setting carries its value (and its type)
+ * over, so renaming a parameter never drops what a user saved.
  */
-export function credentialName(param: string): string {
-  return `${settingName(param)}Secret`;
-}
-
-function defaultType(spec: ParamSpec): string {
-  return spec.type === 'integer' ? 'num' : spec.type === 'string' ? 'str' : 'json';
+export function migrateSettings(spec: ActionNodeSpec, saved: Record<string, unknown>): { settings: Record<string, unknown>; newer: boolean } {
+  const settings = { ...saved };
+  const current = spec.migrations.length;
+  const from = Number(saved.settingsVersion ?? 0);
+  const start = Number.isInteger(from) && from >= 0 ? from : 0;
+  for (let version = start; version < current; version++) {
+    for (const [oldName, newName] of Object.entries(spec.migrations[version])) {
+      for (const suffix of ['', 'Type']) {
+        if (!(oldName + suffix in settings)) continue;
+        if (settings[newName + suffix] === undefined || settings[newName + suffix] === '') settings[newName + suffix] = settings[oldName + suffix];
+        delete settings[oldName + suffix];
+      }
+    }
+  }
+  settings.settingsVersion = current;
+  return { settings, newer: start > current };
 }
 
 export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
@@ -71,11 +70,13 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
   const credentials: Record<string, { type: 'password' }> = {};
   for (const p of params.values()) if (p.secret) credentials[credentialName(p.name)] = { type: 'password' };
 
-  function ActionNode(this: Node, config: Record<string, unknown>) {
-    RED.nodes.createNode(this, config);
+  function ActionNode(this: Node, saved: Record<string, unknown>) {
+    RED.nodes.createNode(this, saved);
     // Handlers below are closures, not methods: name the node once.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
+    const { settings: config, newer } = migrateSettings(spec, saved);
+    if (newer) node.warn(`settings saved by a newer version (${String(saved.settingsVersion)}) of this node; some may not be understood`);
     const account = (typeof config.account === 'string' ? RED.nodes.getNode(config.account) : null) as AccountNode | null;
     const inFlight = new Set<Promise<void>>();
     let shown = '';
@@ -101,14 +102,15 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     for (const [name, p] of params) {
       const prop = settingName(name);
       const value = config[prop];
-      const type = typeof config[`${prop}Type`] === 'string' && config[`${prop}Type`] !== '' ? String(config[`${prop}Type`]) : defaultType(p);
+      const type = typeof config[`${prop}Type`] === 'string' && config[`${prop}Type`] !== '' ? String(config[`${prop}Type`]) : DEFAULT_TYPES[p.type];
       if (type === CREDENTIAL_TYPE) {
         const secret = p.secret ? node.credentials?.[credentialName(name)] : undefined;
         if (secret) settings.push({ name, type: 'str', value: secret });
         continue;
       }
       if (value === undefined || value === '') continue;
-      if (PER_MESSAGE_TYPES.has(type)) {
+      // A choice is one of the catalogue's values, kept as text: the parameter check converts it.
+      if (PER_MESSAGE_TYPES.has(type) || type === CHOICE_TYPE) {
         settings.push({ name, value, type });
         continue;
       }

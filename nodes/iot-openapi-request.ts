@@ -1,5 +1,6 @@
+// Any call of any platform: method and path from the settings or msg.method / msg.path.
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-// Any call of any platform: method and path from the settings or msg.method / msg.path.
-export = (RED: NodeAPI) => registerActionNode(RED, { type: 'iot-openapi-request', raw: true, operations: {} });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('iot-openapi-request'));

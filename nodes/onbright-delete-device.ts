@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'onbright-delete-device',
-    operations: { delete: { onbright: 'onbright.deleteDevice' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('onbright-delete-device'));

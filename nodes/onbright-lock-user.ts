@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'onbright-lock-user',
-    operations: { add: { onbright: 'onbright.addLockUser' }, update: { onbright: 'onbright.updateLockUser' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('onbright-lock-user'));

@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'onbright-obox',
-    operations: { add: { onbright: 'onbright.addObox' }, list: { onbright: 'onbright.listObox' }, delete: { onbright: 'onbright.deleteObox' }, register: { onbright: 'onbright.registerAliDevice' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('onbright-obox'));

@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'onbright-scan-devices',
-    operations: { scan: { onbright: 'onbright.scanDevices' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('onbright-scan-devices'));

@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'quectel-export-tsl',
-    operations: { export: { 'quectel-saas': 'quectel-saas.exportTsl' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('quectel-export-tsl'));

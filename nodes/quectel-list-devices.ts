@@ -1,9 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'quectel-list-devices',
-    paged: true,
-    operations: { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('quectel-list-devices'));

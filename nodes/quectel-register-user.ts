@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'quectel-register-user',
-    operations: { register: { 'quectel-app': 'quectel-app.register' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('quectel-register-user'));

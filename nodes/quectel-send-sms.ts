@@ -1,8 +1,5 @@
 import { registerActionNode } from './action-node';
 import type { NodeAPI } from './red';
+import { nodeSpec } from './specs';
 
-export = (RED: NodeAPI) =>
-  registerActionNode(RED, {
-    type: 'quectel-send-sms',
-    operations: { send: { 'quectel-app': 'quectel-app.sendSmsCode' } },
-  });
+export = (RED: NodeAPI) => registerActionNode(RED, nodeSpec('quectel-send-sms'));

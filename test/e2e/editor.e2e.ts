@@ -571,7 +571,7 @@ describe('editor (headless Chromium)', function () {
     const pwdField = () => page.evaluate(() => {
       const { $ } = globalThis as unknown as EditorGlobals;
       const input = $('#node-input-pwd') as unknown as { typedInput(m: string): string };
-      return { type: input.typedInput('type'), value: input.typedInput('value'), plainRow: $('#quectel-register-user-pwd-plain').is(':visible') };
+      return { type: input.typedInput('type'), value: input.typedInput('value'), plainRow: $('#iot-openapi-plain-pwd').is(':visible') };
     });
     const edit = async (p: Page) => {
       await p.evaluate(() => {
@@ -604,10 +604,10 @@ describe('editor (headless Chromium)', function () {
 
     // Opened: shown as text, with the offer; taken up, it becomes a secret with the same value.
     await edit(page);
-    await page.locator('#quectel-register-user-pwd-plain').waitFor({ state: 'visible' });
+    await page.locator('#iot-openapi-plain-pwd').waitFor({ state: 'visible' });
     assert.deepEqual(await pwdField(), { type: 'str', value: OLD, plainRow: true });
     await shot(page, 'register-password-plain');
-    await page.locator('#quectel-register-user-pwd-move').click();
+    await page.locator('#iot-openapi-move-pwd').click();
     assert.deepEqual(await pwdField(), { type: 'cred', value: OLD, plainRow: false });
     assert.equal(await page.locator('#node-input-pwd + .red-ui-typedInput-container input.red-ui-typedInput-input').getAttribute('type'), 'password');
     await shot(page, 'register-password');

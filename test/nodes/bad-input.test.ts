@@ -6,32 +6,10 @@
 import assert from 'node:assert/strict';
 import { OPERATIONS, type Operation, type ParamSpec } from '../../lib/operations';
 import type { Platform } from '../../lib/types';
+import { NODE_SPECS } from '../../nodes/specs';
 import { startSimulator, type Simulator } from '../../simulator';
 import { ACCOUNT_IDS, RED_PACKAGE, helper } from '../support/red';
 import { CrashWatch, FlowHarness, type Outcome } from '../support/harness';
-
-/** Each node type: its operations and, per platform, the catalogue entry it calls (as in nodes/*.ts). */
-const NODE_OPERATIONS: Record<string, Record<string, Partial<Record<Platform, string>>>> = {
-  'quectel-send-sms': { send: { 'quectel-app': 'quectel-app.sendSmsCode' } },
-  'quectel-register-user': { register: { 'quectel-app': 'quectel-app.register' } },
-  'quectel-list-devices': { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
-  'quectel-export-tsl': { export: { 'quectel-saas': 'quectel-saas.exportTsl' } },
-  'onbright-scan-devices': { scan: { onbright: 'onbright.scanDevices' } },
-  'onbright-delete-device': { delete: { onbright: 'onbright.deleteDevice' } },
-  'onbright-obox': { add: { onbright: 'onbright.addObox' }, list: { onbright: 'onbright.listObox' }, delete: { onbright: 'onbright.deleteObox' }, register: { onbright: 'onbright.registerAliDevice' } },
-  'onbright-lock-user': { add: { onbright: 'onbright.addLockUser' }, update: { onbright: 'onbright.updateLockUser' } },
-  'novastar-screen': {
-    listScreens: { novastar: 'novastar.listScreens' },
-    readScreen: { novastar: 'novastar.readScreen' },
-    setBrightness: { novastar: 'novastar.setBrightness' },
-    fadeToBlack: { novastar: 'novastar.fadeToBlack' },
-    freeze: { novastar: 'novastar.freeze' },
-    listPresets: { novastar: 'novastar.listPresets' },
-    playPreset: { novastar: 'novastar.playPreset' },
-    listInputs: { novastar: 'novastar.listInputs' },
-    readDevice: { novastar: 'novastar.readDevice' },
-  },
-};
 
 interface Target {
   /** The node in the flow: one per node type and platform. */
@@ -43,7 +21,7 @@ interface Target {
   op: Operation;
 }
 
-const targets: Target[] = Object.entries(NODE_OPERATIONS).flatMap(([type, operations]) =>
+const targets: Target[] = NODE_SPECS.flatMap(({ type, operations }) =>
   Object.entries(operations).flatMap(([operation, byPlatform]) =>
     Object.entries(byPlatform).map(([platform, id]) => ({
       nodeId: `${type}@${platform}`,

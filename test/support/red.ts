@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Simulator } from '../../simulator';
 import { DEMO } from '../../simulator';
+import { NODE_SPECS } from '../../nodes/specs';
 import type { Platform } from '../../lib/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,11 +44,7 @@ export interface TestNode {
 }
 
 const nodesDir = path.resolve(__dirname, '../../nodes');
-export const NODE_TYPES = [
-  'iot-openapi-account', 'quectel-send-sms', 'quectel-register-user', 'quectel-list-devices', 'quectel-export-tsl',
-  'onbright-scan-devices', 'onbright-delete-device', 'onbright-obox', 'onbright-lock-user', 'iot-openapi-request',
-  'novastar-screen',
-] as const;
+export const NODE_TYPES = ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type)];
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ALL_NODES = NODE_TYPES.map((t) => require(path.join(nodesDir, `${t}.js`)));
 

@@ -1,0 +1,590 @@
+// The editor side shared by every node of the package. The build puts the
+// data made from the catalogue (window.iotOpenApiEditorData) in front of this
+// file and serves both as resources/iot-openapi-editor.js; each node's .html
+// loads it before registering its type. Loaded once per node file: the first
+// load defines everything.
+(function () {
+    'use strict';
+    if (window.iotOpenApiEditor) {
+        return;
+    }
+
+    var DATA = window.iotOpenApiEditorData;
+    var NS = '@iot-openapi/node-red-nodes/iot-openapi-account';
+    var PLATFORMS = DATA.platforms;
+    var PER_MESSAGE = ['msg', 'flow', 'global', 'env'];
+    var METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+    var SECRET = 'cred';
+    var CHOICE = 'choice';
+
+    // Texts shared by every node of the package, and the account editor's own texts.
+    function shared(key, opts) { return RED._(NS + ':iot-openapi.' + key, opts); }
+    function own(key, opts) { return RED._(NS + ':iot-openapi-account.' + key, opts); }
+    // A text of a node's own catalogue, or undefined when it has none.
+    function nodeText(type, key, opts) {
+        var full = type + '.' + key;
+        var found = RED._(full, opts);
+        return found && found !== full ? found : undefined;
+    }
+
+    function platformLabel(platform) {
+        return PLATFORMS.indexOf(platform) !== -1 ? shared('platform.' + platform) : String(platform || '');
+    }
+
+    function accountPlatform(id) {
+        var account = id ? RED.nodes.node(id) : null;
+        return account && account.type === 'iot-openapi-account' ? account.platform : '';
+    }
+
+    // The form's value while this node is open in the editor, else the saved value:
+    // validators also run for nodes that are not being edited.
+    function current(node, id, saved) {
+        var el = $('#' + id);
+        var stack = RED.editor && typeof RED.editor.getEditStack === 'function' ? RED.editor.getEditStack() : null;
+        if (el.length && (!stack || stack.indexOf(node) !== -1)) {
+            return el.val();
+        }
+        return saved;
+    }
+
+    function validateAccount(value, platforms) {
+        if (!value || value === '_ADD_') {
+            return shared('errors.noAccount');
+        }
+        var account = RED.nodes.node(value);
+        if (!account || account.type !== 'iot-openapi-account') {
+            return own('editor.accountMissing');
+        }
+        if (platforms && platforms.indexOf(account.platform) === -1) {
+            return own('editor.wrongPlatform', {
+                expected: platforms.map(platformLabel).join(' / '),
+                platform: platformLabel(account.platform)
+            });
+        }
+        if (account.valid === false) {
+            return own('editor.accountInvalid');
+        }
+        return true;
+    }
+
+    // Rows carry data-<attr>="a b c"; a row shows when value is one of them.
+    function showRows(form, attr, value) {
+        $(form).find('[data-' + attr + ']').each(function () {
+            var list = String($(this).attr('data-' + attr)).split(/\s+/);
+            $(this).toggle(list.indexOf(value) !== -1);
+        });
+    }
+
+    // ---- action nodes --------------------------------------------------------
+
+    // Where a node stands: its operation and the platform of its account (without
+    // an account, the first platform the node works with, so only fields that apply show).
+    function where(spec, node) {
+        var operations = Object.keys(spec.operations);
+        var operation = operations.length > 1 ? current(node, 'node-input-operation', node.operation) : operations[0];
+        if (operations.indexOf(operation) === -1) {
+            operation = operations[0];
+        }
+        var platform = accountPlatform(current(node, 'node-input-account', node.account));
+        if (spec.platforms.indexOf(platform) === -1) {
+            platform = spec.platforms[0];
+        }
+        return { operation: operation, platform: platform };
+    }
+
+    function ruleFor(spec, param, node) {
+        var at = where(spec, node);
+        return param.rules[at.operation + '@' + at.platform];
+    }
+
+    function choiceLabel(type, param, value) {
+        return nodeText(type, 'choice.' + param.prop + '.' + value) || String(value);
+    }
+
+    // Checks one setting against the catalogue's rule where the node stands. Empty
+    // means "not set": a required parameter (marked *) may still come on msg.payload,
+    // so only a value that is set can make the node invalid. Values from a message
+    // or context are checked when the message comes.
+    function validateParam(spec, node, param, value) {
+        var rule = ruleFor(spec, param, node);
+        if (!rule) {
+            return true;
+        }
+        var type = current(node, 'node-input-' + param.prop + 'Type', node[param.prop + 'Type']) || param.defaultType;
+        var name = param.name;
+        var text = value === undefined || value === null ? '' : String(value).trim();
+        if (type === SECRET) {
+            return true;
+        }
+        if (text === '') {
+            return true;
+        }
+        if (type === 'msg' || type === 'flow' || type === 'global') {
+            // flow and global may name a context store first: #:(store)::key
+            var expr = type === 'msg' ? text : text.replace(/^#:\([^)]*\)::/, '');
+            var ok = RED.utils && RED.utils.validatePropertyExpression ? RED.utils.validatePropertyExpression(expr) : true;
+            return ok === true ? true : own('editor.badProperty', { parameter: name });
+        }
+        if (type === 'env') {
+            return true;
+        }
+        if (type === 'json') {
+            var parsed;
+            try {
+                parsed = JSON.parse(text);
+            } catch (err) {
+                return own('editor.badJson', { parameter: name });
+            }
+            if (param.kind === 'array' && !Array.isArray(parsed)) {
+                return shared('errors.type', { parameter: name, expected: own('editor.array') });
+            }
+            return true;
+        }
+        if (rule.enum && rule.enum.map(String).indexOf(text) === -1) {
+            return shared('errors.enum', { parameter: name, values: rule.enum.join(', ') });
+        }
+        if (param.kind === 'integer') {
+            if (!/^[+-]?\d+$/.test(text)) {
+                return shared('errors.type', { parameter: name, expected: own('editor.integer') });
+            }
+            var n = Number(text);
+            if ((rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
+                return shared('errors.range', { parameter: name, min: rule.min, max: rule.max });
+            }
+        }
+        if (param.kind === 'string') {
+            if (rule.maxLength !== undefined && text.length > rule.maxLength) {
+                return shared('errors.tooLong', { parameter: name, limit: rule.maxLength });
+            }
+            if (rule.minLength !== undefined && text.length < rule.minLength) {
+                return shared('errors.tooShort', { parameter: name, limit: rule.minLength });
+            }
+            if (rule.pattern && !new RegExp(rule.pattern).test(text)) {
+                return shared('errors.pattern', { parameter: name });
+            }
+        }
+        return true;
+    }
+
+    // Node-RED's own JSON type marks an empty value as an error; here empty means "not set".
+    var jsonType = {
+        value: 'json',
+        label: 'JSON',
+        icon: 'red/images/typedInput/json.svg',
+        validate: function (v, opt) {
+            if (v === '' || v === undefined) {
+                return true;
+            }
+            try {
+                JSON.parse(v);
+                return true;
+            } catch (err) {
+                return false;
+            }
+        },
+        expand: function () {
+            var that = this;
+            var value = this.value();
+            try {
+                value = JSON.stringify(JSON.parse(value), null, 4);
+            } catch (err) {
+                // leave it as typed so the user can fix it
+            }
+            RED.editor.editJSON({
+                value: value,
+                complete: function (v) {
+                    try {
+                        v = JSON.stringify(JSON.parse(v));
+                    } catch (err) {
+                        // keep the text; the validator shows what is wrong
+                    }
+                    that.value(v);
+                }
+            });
+        }
+    };
+
+    // The types a parameter's input offers: a list of words where the catalogue
+    // has fixed values, a secret for a password, else text, number or JSON; a
+    // message, context or environment value always.
+    function typesFor(spec, param) {
+        var values = [];
+        Object.keys(param.rules).forEach(function (key) {
+            (param.rules[key].enum || []).forEach(function (v) {
+                if (values.indexOf(v) === -1) {
+                    values.push(v);
+                }
+            });
+        });
+        var types = [];
+        if (values.length) {
+            types.push({
+                value: CHOICE,
+                label: shared('type.choice'),
+                icon: 'fa fa-list',
+                options: values.map(function (v) { return { value: String(v), label: choiceLabel(spec.type, param, v) }; })
+            });
+        }
+        if (param.secret) {
+            types.push({ value: SECRET, label: shared('type.secret'), icon: 'fa fa-lock', inputType: 'password' });
+        } else if (param.kind === 'integer') {
+            types.push('num', 'str');
+        } else if (param.kind === 'string') {
+            types.push('str', 'num', jsonType);
+        } else {
+            types.push(jsonType);
+        }
+        return types.concat(PER_MESSAGE);
+    }
+
+    function markRequired(label, on) {
+        label.find('.iot-openapi-required').remove();
+        if (on) {
+            $('<span class="iot-openapi-required"> *</span>').appendTo(label);
+        }
+    }
+
+    // A date field beside an epoch-milliseconds parameter: it fills the number, and shows it.
+    function prepareDate(param) {
+        var input = $('#node-input-' + param.prop);
+        var date = $('#iot-openapi-date-' + param.prop);
+        var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+        var show = function () {
+            var type = input.typedInput('type');
+            var ms = Number(input.typedInput('value'));
+            date.parent().toggle(type === 'str' || type === 'num');
+            if (input.typedInput('value') !== '' && isFinite(ms)) {
+                var d = new Date(ms);
+                date.val(d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' +
+                    pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()));
+            }
+        };
+        date.on('change', function () {
+            var ms = new Date(date.val()).getTime();
+            if (isFinite(ms)) {
+                input.typedInput('value', String(ms));
+            }
+        });
+        input.on('change', show);
+        show();
+    }
+
+    // A password: kept as the node's credential ("secret", the default), or read from a
+    // message, context or the environment. A password an older version saved as text stays
+    // readable as text, with an offer to keep it as a secret.
+    function prepareSecret(node, param, input) {
+        var saved = $('#node-input-' + param.credential);
+        var plain = !!node[param.prop] && (!node[param.prop + 'Type'] || node[param.prop + 'Type'] === 'str');
+        var types = [{ value: SECRET, label: shared('type.secret'), icon: 'fa fa-lock', inputType: 'password' }].concat(PER_MESSAGE);
+        input.typedInput('types', plain ? types.concat(['str']) : types);
+        var type = plain ? 'str' : (PER_MESSAGE.indexOf(node[param.prop + 'Type']) !== -1 ? node[param.prop + 'Type'] : SECRET);
+        input.typedInput('type', type);
+        // Node-RED fills the credential's field with a placeholder when a secret is saved.
+        var stored = saved.val();
+        input.typedInput('value', type === SECRET ? stored : node[param.prop]);
+        var row = input.closest('.form-row');
+        var offer = $('<div class="form-row form-tips"></div>').attr('id', 'iot-openapi-plain-' + param.prop).insertAfter(row).toggle(plain);
+        $('<span></span>').text(shared('secret.plain') + ' ').appendTo(offer);
+        $('<button type="button" class="red-ui-button red-ui-button-small"></button>').attr('id', 'iot-openapi-move-' + param.prop).text(shared('secret.move')).appendTo(offer)
+            .on('click', function (event) {
+                event.preventDefault();
+                var text = input.typedInput('value');
+                input.typedInput('types', types);
+                input.typedInput('type', SECRET);
+                input.typedInput('value', text);
+                offer.hide();
+            });
+        var previous = type;
+        input.on('change', function () {
+            var now = input.typedInput('type');
+            if (now === previous) {
+                return;
+            }
+            // A property name is no password, and a password must not show as a property name;
+            // a password saved as text keeps its value when it becomes a secret.
+            if (now === SECRET && previous !== 'str') {
+                input.typedInput('value', stored);
+            } else if (now !== SECRET && previous !== 'str') {
+                input.typedInput('value', '');
+            }
+            previous = now;
+            offer.toggle(now === 'str');
+        });
+    }
+
+    // Before the form is read: a secret goes to the credential and leaves the setting
+    // empty; any other choice empties the credential, so no password stays behind.
+    function saveSecret(param) {
+        var input = $('#node-input-' + param.prop);
+        if (input.typedInput('type') === SECRET) {
+            $('#node-input-' + param.credential).val(input.typedInput('value'));
+            input.typedInput('value', '');
+        } else {
+            $('#node-input-' + param.credential).val('');
+        }
+    }
+
+    // A picker: fills a list from the live account through the package's admin route,
+    // with the node's saved account and the values already chosen (a screen for its presets).
+    function preparePicker(spec, node, param, input) {
+        var button = $('#iot-openapi-pick-' + param.prop);
+        var box = $('#iot-openapi-picked-' + param.prop);
+        if (RED.popover && RED.popover.tooltip) {
+            RED.popover.tooltip(button, shared('picker.tooltip'));
+        }
+        button.on('click', function (event) {
+            event.preventDefault();
+            var account = $('#node-input-account').val();
+            var context = {};
+            spec.params.forEach(function (p) {
+                var el = $('#node-input-' + p.prop);
+                if (el.length && p.prop !== param.prop && ['str', 'num', CHOICE].indexOf(el.typedInput('type')) !== -1 && el.typedInput('value') !== '') {
+                    context[p.name] = el.typedInput('value');
+                }
+            });
+            box.parent().show();
+            box.empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            $.ajax({
+                url: 'iot-openapi-account/pick',
+                type: 'POST',
+                contentType: 'application/json',
+                dataType: 'json',
+                headers: { 'Accept-Language': RED.i18n.lang() },
+                data: JSON.stringify({ account: account, list: button.attr('data-picker'), params: context })
+            }).done(function (answer) {
+                box.empty();
+                if (!answer || !answer.ok) {
+                    box.append($('<option value=""></option>').text((answer && answer.message) || shared('picker.failed')));
+                    return;
+                }
+                box.append($('<option value=""></option>').text(shared('picker.choose', { count: answer.items.length })));
+                answer.items.forEach(function (item) {
+                    box.append($('<option></option>').val(item.value).text(item.label ? item.value + ' \u2013 ' + item.label : item.value));
+                });
+            }).fail(function (xhr) {
+                box.empty().append($('<option value=""></option>').text(shared('picker.failed') + ' (HTTP ' + xhr.status + ')'));
+            });
+        });
+        box.on('change', function () {
+            var value = box.val();
+            if (value !== '' && value !== null) {
+                input.typedInput('type', param.kind === 'integer' ? 'num' : 'str');
+                input.typedInput('value', value);
+                input.trigger('change');
+            }
+        });
+    }
+
+    // Settings saved by an older version of the node, brought up to date as the runtime
+    // does it, so opening an old node in the editor shows its values under today's names.
+    function migrate(spec, node) {
+        var from = Number(node.settingsVersion || 0);
+        for (var version = from; version < spec.migrations.length; version++) {
+            var renames = spec.migrations[version];
+            Object.keys(renames).forEach(function (oldName) {
+                ['', 'Type'].forEach(function (suffix) {
+                    if (node[oldName + suffix] !== undefined) {
+                        if (node[renames[oldName] + suffix] === undefined || node[renames[oldName] + suffix] === '') {
+                            node[renames[oldName] + suffix] = node[oldName + suffix];
+                        }
+                        delete node[oldName + suffix];
+                    }
+                });
+            });
+        }
+        node.settingsVersion = spec.migrations.length;
+    }
+
+    function prepareActionNode(spec, node) {
+        migrate(spec, node);
+        var form = $('#node-input-account').closest('form');
+        spec.params.forEach(function (param) {
+            var input = $('#node-input-' + param.prop);
+            input.typedInput({ types: typesFor(spec, param), typeField: '#node-input-' + param.prop + 'Type', default: param.defaultType });
+            if (param.secret) {
+                prepareSecret(node, param, input);
+            }
+            if (param.format === 'epoch-ms') {
+                prepareDate(param);
+            }
+            if (param.picker) {
+                preparePicker(spec, node, param, input);
+            }
+            var label = $('label[for="node-input-' + param.prop + '"]').first();
+            if (RED.popover && RED.popover.tooltip) {
+                RED.popover.tooltip(label, own('editor.payloadField', { name: param.name }));
+            }
+        });
+        // a flow without the property leaves a select empty: show (and save) its default
+        form.find('select[id^="node-input-"]').each(function () {
+            if ($(this).val() === null && this.options.length) {
+                this.selectedIndex = 0;
+            }
+        });
+        var maxPages = $('#node-input-maxPages');
+        if (maxPages.length) {
+            maxPages.spinner({ min: 1, max: 10000 });
+            $('#node-input-output').on('change', function () {
+                $('#iot-openapi-maxPages-row').toggle($(this).val() !== 'page');
+            }).trigger('change');
+        }
+        var refresh = function () {
+            var at = where(spec, node);
+            showRows(form, 'operations', at.operation);
+            showRows(form, 'platforms', at.platform);
+            $('#node-input-path').attr('placeholder', nodeText(spec.type, 'placeholder.path-' + at.platform) || '');
+            form.find('.iot-openapi-param').each(function () {
+                var row = $(this);
+                var operations = String(row.attr('data-operations')).split(/\s+/);
+                var platforms = String(row.attr('data-platforms')).split(/\s+/);
+                row.toggle(operations.indexOf(at.operation) !== -1 && platforms.indexOf(at.platform) !== -1);
+                var param = spec.params.filter(function (p) { return p.prop === row.attr('data-param'); })[0];
+                var rule = param.rules[at.operation + '@' + at.platform];
+                markRequired(row.find('label').first(), !!(rule && rule.required));
+            });
+        };
+        $('#node-input-operation').on('change', refresh);
+        $('#node-input-account').on('change', refresh);
+        refresh();
+    }
+
+    // Validators take (value, options): Node-RED shows a returned text as the reason only then.
+
+    // Only a path below the account's base URL: the signed request must not leave it.
+    function checkPath(v, opt) {
+        var path = String(v || '').trim();
+        if (/^[a-z][a-z0-9+.-]*:/i.test(path) || /^\/\//.test(path) || /\s/.test(path) || /(^|\/)\.\.(\/|$)/.test(path)) {
+            return shared('errors.badPath', { path: path });
+        }
+        return true;
+    }
+
+    // The definition an action node registers: everything but its type name comes from the catalogue.
+    function actionNode(type) {
+        var spec = DATA.nodes[type];
+        var operations = Object.keys(spec.operations);
+        var defaults = {
+            name: { value: '' },
+            account: {
+                value: '',
+                type: 'iot-openapi-account',
+                required: true,
+                // Node-RED 4 offers only the accounts this node can use
+                filter: function (config) { return spec.platforms.indexOf(config.platform) !== -1; },
+                validate: function (v, opt) { return validateAccount(v, spec.platforms); }
+            },
+            settingsVersion: { value: spec.version }
+        };
+        if (operations.length > 1) {
+            defaults.operation = {
+                value: operations[0],
+                // empty in an older or hand-written flow: the runtime uses its default
+                validate: function (v, opt) { return !v || operations.indexOf(v) !== -1; }
+            };
+        }
+        var credentials;
+        spec.params.forEach(function (param) {
+            defaults[param.prop] = { value: '', validate: function (v, opt) { return validateParam(spec, this, param, v); } };
+            defaults[param.prop + 'Type'] = { value: param.defaultType };
+            if (param.credential) {
+                credentials = credentials || {};
+                credentials[param.credential] = { type: 'password' };
+            }
+        });
+        if (spec.raw) {
+            defaults.method = {
+                value: 'GET',
+                validate: function (v, opt) { return !v || METHODS.indexOf(v) !== -1 ? true : shared('errors.badMethod'); }
+            };
+            defaults.path = { value: '', validate: checkPath };
+        }
+        if (spec.paged) {
+            defaults.output = { value: 'page', validate: function (v, opt) { return !v || ['page', 'all', 'each'].indexOf(v) !== -1; } };
+            defaults.maxPages = {
+                value: 100,
+                validate: function (v, opt) {
+                    var text = String(v === undefined ? '' : v).trim();
+                    return text === '' || (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 10000) ? true : shared('errors.range', { parameter: 'maxPages', min: 1, max: 10000 });
+                }
+            };
+        }
+        var definition = {
+            category: spec.category,
+            color: spec.color,
+            defaults: defaults,
+            inputs: 1,
+            outputs: 1,
+            icon: spec.icon,
+            align: 'left',
+            paletteLabel: function () {
+                return this._(type + '.paletteLabel');
+            },
+            label: function () {
+                var operation = operations.indexOf(this.operation) !== -1 ? this.operation : operations[0];
+                return this.name || (operations.length > 1 && nodeText(type, 'operation.' + operation)) || this._(type + '.paletteLabel');
+            },
+            labelStyle: function () {
+                return this.name ? 'node_label_italic' : '';
+            },
+            oneditprepare: function () {
+                prepareActionNode(spec, this);
+            },
+            oneditsave: function () {
+                spec.params.forEach(function (param) {
+                    if (param.secret) {
+                        saveSecret(param);
+                    }
+                });
+            }
+        };
+        if (credentials) {
+            definition.credentials = credentials;
+        }
+        return definition;
+    }
+
+    // The account's credential fields, as Node-RED registers them.
+    function accountCredentials() {
+        var out = {};
+        Object.keys(DATA.credentials).forEach(function (platform) {
+            DATA.credentials[platform].forEach(function (field) {
+                out[field.name] = { type: field.secret ? 'password' : 'text' };
+            });
+        });
+        return out;
+    }
+
+    // Every credential name, for the Test connection's request.
+    function credentialNames() {
+        return Object.keys(accountCredentials());
+    }
+
+    // The platform a new account starts with: the first one the node it is added from can use.
+    function platformForNewAccount() {
+        var stack = RED.editor && typeof RED.editor.getEditStack === 'function' ? RED.editor.getEditStack() : [];
+        for (var i = stack.length - 1; i >= 0; i--) {
+            var spec = stack[i] && DATA.nodes[stack[i].type];
+            if (spec && !spec.raw) {
+                return spec.platforms[0];
+            }
+        }
+        return '';
+    }
+
+    window.iotOpenApiEditor = {
+        namespace: NS,
+        platforms: PLATFORMS.slice(),
+        data: DATA,
+        t: shared,
+        own: own,
+        platformLabel: platformLabel,
+        accountPlatform: accountPlatform,
+        current: current,
+        validateAccount: validateAccount,
+        showRows: showRows,
+        actionNode: actionNode,
+        accountCredentials: accountCredentials,
+        credentialNames: credentialNames,
+        platformForNewAccount: platformForNewAccount
+    };
+})();

@@ -1,0 +1,24 @@
+// How a node's saved settings are named and typed: shared by the runtime
+// factory and the generated editor.
+import type { ParamType } from '../lib/operations';
+
+/** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
+export function settingName(param: string): string {
+  return param === 'type' ? 'paramType' : param;
+}
+
+/**
+ * The credential holding a secret parameter's setting. It is not named like
+ * the setting: the editor reads a property and a credential of the same name
+ * from the same input, and the setting still holds what other types need
+ * (a msg property, an env variable, or a password saved before).
+ */
+export function credentialName(param: string): string {
+  return `${settingName(param)}Secret`;
+}
+
+/** The type a new setting starts with. */
+export const DEFAULT_TYPES: Readonly<Record<ParamType, string>> = { string: 'str', integer: 'num', array: 'json', object: 'json' };
+
+/** A setting chosen from a list of the values the catalogue allows; read as it is. */
+export const CHOICE_TYPE = 'choice';

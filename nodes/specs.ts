@@ -1,0 +1,106 @@
+// Every action node, described once: its palette entry, its operations (the
+// catalogue ids per platform), and the version of its settings. The runtime
+// factory, the generated editor and the tests all read this list; nothing
+// imports Node-RED here, so the build can read it too.
+import type { Platform } from '../lib/types';
+
+/** Renames from one settings version to the next: old property name → new one. */
+export type Migration = Record<string, string>;
+
+export interface ActionNodeSpec {
+  type: string;
+  category: 'Quectel' | 'On-Bright' | 'NovaStar' | 'IoT OpenAPI';
+  color: string;
+  icon: string;
+  /** Operation name → the catalogue id for each platform the node supports; the first is the default. */
+  operations: Record<string, Partial<Record<Platform, string>>>;
+  /** For list nodes: one page, every page in one message, or one message per item. */
+  paged?: boolean;
+  /** The generic request node: method and path instead of an operation. */
+  raw?: boolean;
+  /**
+   * How saved settings changed: migrations[i] takes settings of version i to
+   * version i + 1. A flow saved before settings carried a version is version
+   * 0. The current version is migrations.length.
+   */
+  migrations: Migration[];
+}
+
+const QUECTEL = { category: 'Quectel', color: '#6fb6e8', icon: 'quectel.svg' } as const;
+const ONBRIGHT = { category: 'On-Bright', color: '#f3b567', icon: 'onbright.svg' } as const;
+const NOVASTAR = { category: 'NovaStar', color: '#9fd49b', icon: 'novastar.svg' } as const;
+
+/** Version 1 is the first with a version: it keeps every name of version 0. */
+const FIRST: Migration[] = [{}];
+
+export const NODE_SPECS: readonly ActionNodeSpec[] = [
+  {
+    type: 'quectel-send-sms', ...QUECTEL, migrations: FIRST,
+    operations: { send: { 'quectel-app': 'quectel-app.sendSmsCode' } },
+  },
+  {
+    type: 'quectel-register-user', ...QUECTEL, migrations: FIRST,
+    operations: { register: { 'quectel-app': 'quectel-app.register' } },
+  },
+  {
+    type: 'quectel-list-devices', ...QUECTEL, paged: true, migrations: FIRST,
+    operations: { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
+  },
+  {
+    type: 'quectel-export-tsl', ...QUECTEL, migrations: FIRST,
+    operations: { export: { 'quectel-saas': 'quectel-saas.exportTsl' } },
+  },
+  {
+    type: 'onbright-scan-devices', ...ONBRIGHT, migrations: FIRST,
+    operations: { scan: { onbright: 'onbright.scanDevices' } },
+  },
+  {
+    type: 'onbright-delete-device', ...ONBRIGHT, migrations: FIRST,
+    operations: { delete: { onbright: 'onbright.deleteDevice' } },
+  },
+  {
+    type: 'onbright-obox', ...ONBRIGHT, migrations: FIRST,
+    operations: {
+      add: { onbright: 'onbright.addObox' },
+      list: { onbright: 'onbright.listObox' },
+      delete: { onbright: 'onbright.deleteObox' },
+      register: { onbright: 'onbright.registerAliDevice' },
+    },
+  },
+  {
+    type: 'onbright-lock-user', ...ONBRIGHT, migrations: FIRST,
+    operations: { add: { onbright: 'onbright.addLockUser' }, update: { onbright: 'onbright.updateLockUser' } },
+  },
+  {
+    type: 'novastar-screen', ...NOVASTAR, migrations: FIRST,
+    operations: {
+      listScreens: { novastar: 'novastar.listScreens' },
+      readScreen: { novastar: 'novastar.readScreen' },
+      setBrightness: { novastar: 'novastar.setBrightness' },
+      fadeToBlack: { novastar: 'novastar.fadeToBlack' },
+      freeze: { novastar: 'novastar.freeze' },
+      listPresets: { novastar: 'novastar.listPresets' },
+      playPreset: { novastar: 'novastar.playPreset' },
+      listInputs: { novastar: 'novastar.listInputs' },
+      readDevice: { novastar: 'novastar.readDevice' },
+    },
+  },
+  {
+    type: 'iot-openapi-request', category: 'IoT OpenAPI', color: '#d8bfd8', icon: 'iot-openapi.svg', raw: true, migrations: FIRST,
+    operations: {},
+  },
+];
+
+export function nodeSpec(type: string): ActionNodeSpec {
+  const spec = NODE_SPECS.find((s) => s.type === type);
+  if (!spec) throw new Error(`no node spec for ${type}`);
+  return spec;
+}
+
+/** The platforms a node works with: those of its operations, or all for the generic request node. */
+export function specPlatforms(spec: ActionNodeSpec, all: readonly Platform[]): Platform[] {
+  if (spec.raw) return [...all];
+  const found = new Set<Platform>();
+  for (const byPlatform of Object.values(spec.operations)) for (const p of Object.keys(byPlatform) as Platform[]) found.add(p);
+  return all.filter((p) => found.has(p));
+}
