@@ -147,7 +147,7 @@ export class OpenApiClient {
   /** Calls a catalogue operation with its parameters (checked before anything is sent). */
   async call(operationId: string, params?: unknown): Promise<CallResult> {
     const op = getOperation(operationId);
-    if (!op || op.internal) throw invalidInput('operation', 'enum', { values: operationId });
+    if (!op) throw invalidInput('operation', 'enum', { values: operationId });
     if (op.platform !== this.platform) throw invalidInput('operation', 'enum', { values: `an operation of ${this.platform}` });
     const values = validateParams(op, params, this.config);
     const query: Record<string, string> = {};

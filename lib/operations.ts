@@ -28,10 +28,10 @@ export interface ParamSpec {
 /**
  * How a call is authenticated. `token`: the session's access token;
  * `sms-signature`: Quectel's signed SMS request; `register`: Quectel's
- * encrypted-password body; `login`: used by the session itself; `envelope`:
- * NovaStar's signed body.
+ * encrypted-password body; `envelope`: NovaStar's signed body. (Logins are
+ * the adapters' own requests, not catalogue calls.)
  */
-export type AuthMode = 'token' | 'sms-signature' | 'register' | 'login' | 'envelope';
+export type AuthMode = 'token' | 'sms-signature' | 'register' | 'envelope';
 
 export interface Paging {
   page: string;
@@ -51,8 +51,6 @@ export interface Operation {
   /** Creates something on the vendor's side: never sent twice. */
   creates?: boolean;
   paging?: Paging;
-  /** Used by the session for logins; not offered to nodes. */
-  internal?: boolean;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -106,20 +104,6 @@ const list: Operation[] = [
     ],
   },
   {
-    id: 'quectel-app.phoneLogin', platform: 'quectel-app', method: 'POST', auth: 'login', internal: true,
-    path: '/v2/enduser/enduserapi/phonePwdLogin',
-    params: [
-      str('phone', 'query', { ...req, ...PHONE }),
-      str('internationalCode', 'query', COUNTRY),
-      str('pwd', 'query', { ...req, maxLength: 64, secret: true }),
-    ],
-  },
-  {
-    id: 'quectel-app.refreshToken', platform: 'quectel-app', method: 'PUT', auth: 'login', internal: true,
-    path: '/v2/enduser/enduserapi/refreshToken',
-    params: [str('refreshToken', 'query', { ...req, maxLength: 4096, secret: true })],
-  },
-  {
     id: 'quectel-app.listDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
     path: '/v2/binding/enduserapi/userDeviceList',
     params: [
@@ -130,14 +114,6 @@ const list: Operation[] = [
   },
 
   // ---- Quectel SaaS ----
-  {
-    id: 'quectel-saas.login', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
-    path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin', params: [],
-  },
-  {
-    id: 'quectel-saas.refreshToken', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
-    path: '/v2/quecauth/accessKeyAuthrize/refreshToken', params: [],
-  },
   {
     id: 'quectel-saas.exportTsl', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/quectsl/openapi/product/export/tslFile',
@@ -155,14 +131,6 @@ const list: Operation[] = [
   },
 
   // ---- On-Bright ----
-  {
-    id: 'onbright.clientLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
-    path: '/oauth/token', params: [],
-  },
-  {
-    id: 'onbright.companyLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
-    path: '/login/company', params: [],
-  },
   {
     id: 'onbright.registerAliDevice', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
     path: '/consumer/open/registAliDev',

@@ -2,12 +2,15 @@
 // the uniqueKey; every call carries ?access_token=…&uniqueKey=….
 import { onbrightBasicAuth } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import { getOperation, type AuthMode } from '../operations';
+import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
 import { num, parseJsonObject, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
+/** The session's own requests: the OAuth2 client login, then the company login with the uniqueKey. */
+const CLIENT_LOGIN = { method: 'POST', path: '/oauth/token' } as const;
+const COMPANY_LOGIN = { method: 'POST', path: '/login/company' } as const;
 /** status 200 select, 201 add, 204 delete, 205 update. */
 const SUCCESS = new Set([200, 201, 204, 205]);
 
@@ -55,17 +58,15 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
     isTimestampRejected: () => false,
 
     async login(): Promise<TokenSet> {
-      const first = getOperation('onbright.clientLogin')!;
-      const second = getOperation('onbright.companyLogin')!;
       const one = await sendSigned(ctx, adapter, () => ({
-        method: first.method, path: first.path, query: { grant_type: 'client_credentials' }, headers: { Authorization: basic() },
+        ...CLIENT_LOGIN, query: { grant_type: 'client_credentials' }, headers: { Authorization: basic() },
       }));
       clientToken = str(one.raw.access_token);
       const two = await sendSigned(ctx, adapter, () => ({
-        method: second.method, path: second.path, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey ?? '' }, headers: { Authorization: basic() },
+        ...COMPANY_LOGIN, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey ?? '' }, headers: { Authorization: basic() },
       }));
       const accessToken = str(two.raw.access_token);
-      if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: second.path });
+      if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: COMPANY_LOGIN.path });
       const now = clock.now();
       return { accessToken, expiresAt: now + (num(two.raw.expires_in) ?? 3600) * 1000, obtainedAt: now, refreshToken: str(two.raw.refresh_token) };
     },

@@ -1,12 +1,15 @@
 // Quectel Developer Center, SaaS OpenAPI: AccessKey login, then the token as the Authorization header.
 import { quectelSaasCredentials } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import { getOperation, type AuthMode } from '../operations';
+import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
+/** The session's own requests: the AccessKey login and its refresh. */
+const LOGIN = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin' } as const;
+const REFRESH = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/refreshToken' } as const;
 /** 91001 token does not exist, 91004 token incorrect. */
 const TOKEN_CODES = new Set([91001, 91004]);
 /** The document advises a refresh every hour, whatever expires_in says. */
@@ -37,23 +40,20 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
     isTimestampRejected: isQuectelTimestampRejection,
 
     async login(): Promise<TokenSet> {
-      const op = getOperation('quectel-saas.login')!;
       const answer = await sendSigned(ctx, adapter, () => {
         const { username, password } = quectelSaasCredentials(creds.accessKey ?? '', creds.accessSecret ?? '', clock.now());
-        return { method: op.method, path: op.path, query: { grant_type: 'password', username, password }, headers: {} };
+        return { ...LOGIN, query: { grant_type: 'password', username, password }, headers: {} };
       });
-      return tokenSet(answer, op.path);
+      return tokenSet(answer, LOGIN.path);
     },
 
     async refresh(current: TokenSet): Promise<TokenSet> {
-      const op = getOperation('quectel-saas.refreshToken')!;
       const answer = await sendSigned(ctx, adapter, () => ({
-        method: op.method,
-        path: op.path,
+        ...REFRESH,
         query: { refresh_token: current.accessToken, grant_type: 'refresh_token' },
         headers: {},
       }));
-      return tokenSet(answer, op.path);
+      return tokenSet(answer, REFRESH.path);
     },
 
     renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),

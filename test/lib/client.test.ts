@@ -484,9 +484,8 @@ describe('client against the simulator', function () {
       assert.deepEqual(JSON.parse(out), { client: 'function', loaded: [] });
     });
 
-    it('every public catalogue entry was called in these tests', () => {
-      const publicOps = [...OPERATIONS.values()].filter((op) => !op.internal).map((op) => op.id);
-      const missing = publicOps.filter((id) => !calledOps.has(id));
+    it('every catalogue entry was called in these tests', () => {
+      const missing = [...OPERATIONS.keys()].filter((id) => !calledOps.has(id));
       assert.deepEqual(missing, []);
     });
   });
