@@ -4,31 +4,12 @@ import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError } from './errors';
 import { encodeQuery, Transport } from './http';
 import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
-import { getOperation, NOVASTAR_PATH, type AuthMode, type Operation } from './operations';
+import { getOperation, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
-import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest } from './types';
-import { isClockRefusal, type PlatformAdapter, type PlatformContext } from './platforms/platform';
-import { quectelAppAdapter } from './platforms/quectel-app';
-import { quectelSaasAdapter } from './platforms/quectel-saas';
-import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './platforms/onbright';
-import { novastarAdapter } from './platforms/novastar';
-import { QUECTEL_DEFAULT_BASE_URL } from './platforms/quectel';
-
-export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
-  'quectel-app': QUECTEL_DEFAULT_BASE_URL,
-  'quectel-saas': QUECTEL_DEFAULT_BASE_URL,
-  onbright: ONBRIGHT_DEFAULT_BASE_URL,
-  // The API runs on the processor itself: there is no default.
-  novastar: undefined,
-};
-
-const ADAPTERS: Record<Platform, (ctx: PlatformContext) => PlatformAdapter> = {
-  'quectel-app': quectelAppAdapter,
-  'quectel-saas': quectelSaasAdapter,
-  onbright: onbrightAdapter,
-  novastar: novastarAdapter,
-};
+import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
+import { isClockRefusal, type PlatformAdapter } from './platforms/platform';
+import { createAdapter, DEFAULT_BASE_URLS } from './platforms';
 
 /** Credentials each platform cannot work without. */
 const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials'])[]> = {
@@ -37,14 +18,6 @@ const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials']
   onbright: ['clientId', 'clientSecret', 'uniqueKey'],
   novastar: ['pId', 'secretKey'],
 };
-
-export interface RawRequest {
-  /** Default GET (NovaStar: always POST). */
-  method?: string;
-  path: string;
-  query?: unknown;
-  body?: unknown;
-}
 
 export interface ClientOptions {
   onEvent?: (event: SessionEvent) => void;
@@ -124,7 +97,7 @@ export class OpenApiClient {
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
     });
-    this.adapter = ADAPTERS[this.platform]({ config: this.config, transport: this.transport, clock: this.clock });
+    this.adapter = createAdapter({ config: this.config, transport: this.transport, clock: this.clock });
     const { login, refresh, renewAt, stopSignal } = this.adapter;
     if (login && renewAt) {
       this.session = new Session(
@@ -164,15 +137,13 @@ export class OpenApiClient {
 
   /** Any endpoint of the platform: method, path relative to the base URL, query and JSON body. */
   async request(raw: RawRequest): Promise<CallResult> {
-    const method = String(raw?.method ?? (this.platform === 'novastar' ? 'POST' : 'GET')).toUpperCase() as HttpMethod;
+    const rule = this.adapter.raw;
+    const method = String(raw?.method ?? rule.defaultMethod).toUpperCase() as HttpMethod;
     if (!HTTP_METHODS.includes(method)) throw invalidInput('method', 'enum', { values: HTTP_METHODS.join(', ') });
-    const path = raw?.path;
-    if (typeof path !== 'string' || path.length > 512) throw invalidInput('path', 'type', { expected: 'a string of at most 512 characters' });
-    if (this.platform === 'novastar') {
-      if (!NOVASTAR_PATH.test(path)) throw invalidInput('path', 'pattern');
-    } else if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path.includes('..') || path.startsWith('//')) {
-      throw invalidInput('path', 'pattern');
-    }
+    const given = raw?.path;
+    if (typeof given !== 'string' || given.length > 512) throw invalidInput('path', 'type', { expected: 'a string of at most 512 characters' });
+    const path = rule.path(given);
+    if (path === undefined) throw invalidInput('path', 'pattern');
     const query: Record<string, string> = {};
     if (raw.query !== undefined && raw.query !== null) {
       if (!isPlainObject(raw.query)) throw invalidInput('query', 'type', { expected: `an object, not ${kindOf(raw.query)}` });
@@ -184,14 +155,12 @@ export class OpenApiClient {
       }
       if (Buffer.byteLength(encodeQuery(query)) > MAX_QUERY_BYTES) throw invalidInput('query', 'tooLong', { limit: `${MAX_QUERY_BYTES} bytes once encoded` });
     }
-    let body = raw.body;
-    if (method === 'GET' && this.platform !== 'novastar') body = undefined;
+    const body = rule.sendsBody(method) ? raw.body : undefined;
     if (body !== undefined) {
       checkJsonValue('payload', body);
       if (Buffer.byteLength(JSON.stringify(body)) > MAX_BODY_BYTES) throw invalidInput('payload', 'tooLong', { limit: `${MAX_BODY_BYTES} bytes` });
     }
-    const prepared: PreparedRequest = { method, path: this.platform === 'novastar' ? `/${path.replace(/^\//, '')}` : path, query, headers: {}, body };
-    return this.execute(prepared, this.platform === 'novastar' ? 'envelope' : 'token');
+    return this.execute({ method, path, query, headers: {}, body }, rule.auth);
   }
 
   /**
@@ -229,11 +198,11 @@ export class OpenApiClient {
     return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta!, durationMs: Date.now() - started } };
   }
 
-  /** Proves the credentials work: a login, or for NovaStar a read of the device details. */
+  /** Proves the credentials work: a login, or the platform's probe where it has none. */
   async testConnection(): Promise<void> {
     try {
       if (this.session) await this.session.renew();
-      else await this.request({ method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } });
+      else if (this.adapter.probe) await this.request(this.adapter.probe);
     } catch (err) {
       throw this.redact(err);
     }

@@ -202,6 +202,3 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) 
 export function getOperation(id: string): Operation | undefined {
   return OPERATIONS.get(id);
 }
-
-/** NovaStar's calls are `<module>/<action>` under the API root, all POST with a signed envelope. */
-export const NOVASTAR_PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;

@@ -60,6 +60,15 @@ export interface CallMeta {
   signVerified?: boolean | null;
 }
 
+/** A call to any endpoint of the platform; the path is relative to the base URL. */
+export interface RawRequest {
+  /** Default: the platform's own (GET, or POST where every call is a POST). */
+  method?: string;
+  path: string;
+  query?: unknown;
+  body?: unknown;
+}
+
 /** A request ready to sign or send: path relative to the base URL, query not yet encoded. */
 export interface PreparedRequest {
   method: HttpMethod;

@@ -8,6 +8,9 @@ import type { AuthMode } from '../operations';
 import type { HttpAnswer, PreparedRequest } from '../types';
 import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
+/** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
+const PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
+
 export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
   const { config, clock } = ctx;
   const pId = config.credentials.pId ?? '';
@@ -55,6 +58,15 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'novastar',
+    raw: {
+      defaultMethod: 'POST',
+      auth: 'envelope',
+      path: (path) => (PATH.test(path) ? `/${path.replace(/^\//, '')}` : undefined),
+      // Every call is a POST of the envelope, whatever method it was given.
+      sendsBody: () => true,
+    },
+    // No login to prove the credentials: a read of the device details is signed with them.
+    probe: { method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } },
     needsToken: () => false,
 
     sign(req: PreparedRequest, _auth: AuthMode): PreparedRequest {

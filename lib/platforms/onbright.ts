@@ -5,7 +5,7 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
-import { num, parseJsonObject, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
 /** The session's own requests: the OAuth2 client login, then the company login with the uniqueKey. */
@@ -42,6 +42,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'onbright',
+    raw: REST_RAW_CALLS,
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest {

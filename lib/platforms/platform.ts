@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { Transport } from '../http';
 import type { AuthMode } from '../operations';
 import type { Authenticator, TokenSet } from '../session';
-import type { AccountConfig, HttpAnswer, Platform, PreparedRequest } from '../types';
+import type { AccountConfig, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
 
 /** What a platform adapter is given to work with. */
 export interface PlatformContext {
@@ -22,9 +22,32 @@ export interface ReadAnswer {
   signVerified?: boolean | null;
 }
 
+/** How a platform takes a raw call: any endpoint, with the method and path a user gives. */
+export interface RawCallRule {
+  /** The method when the call names none. */
+  defaultMethod: HttpMethod;
+  /** How raw calls are authenticated. */
+  auth: AuthMode;
+  /** The path as it is sent, or undefined when the platform refuses it. */
+  path(path: string): string | undefined;
+  /** Whether a body goes with a call of this method. */
+  sendsBody(method: HttpMethod): boolean;
+}
+
+/** Raw calls of a REST platform: GET unless told, with the session's token, a plain path under the base URL, no body on a GET. */
+export const REST_RAW_CALLS: RawCallRule = {
+  defaultMethod: 'GET',
+  auth: 'token',
+  path: (path) => (/^\/[A-Za-z0-9._~\-/]*$/.test(path) && !path.includes('..') && !path.startsWith('//') ? path : undefined),
+  sendsBody: (method) => method !== 'GET',
+};
+
 /** One vendor: how to log in, how to sign a request, how to read an answer. */
 export interface PlatformAdapter extends Partial<Authenticator> {
   readonly platform: Platform;
+  readonly raw: RawCallRule;
+  /** For a platform without a login: a harmless call that proves the credentials work. */
+  readonly probe?: RawRequest;
   /** Whether calls of this auth mode carry the session's token. */
   needsToken(auth: AuthMode): boolean;
   /** Adds the signature, encryption or token to a request. */
@@ -35,8 +58,6 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   isTokenRejected(err: OpenApiError): boolean;
   /** The vendor refused the timestamp: the clock was corrected from the answer, retry once. */
   isTimestampRejected(err: OpenApiError): boolean;
-  /** A harmless call proving the credentials work (for token platforms: a login). */
-  check?(): Promise<void>;
   /** Credential values and transient secrets to scrub from any error text. */
   secrets(): string[];
   /** Who logs in, as the vendor counts failed logins (with the platform and host: the account's identity). */

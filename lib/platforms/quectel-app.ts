@@ -5,7 +5,7 @@ import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: logging in with phone and password, and renewing with the refresh token. */
 const LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/phonePwdLogin' } as const;
@@ -63,6 +63,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'quectel-app',
+    raw: REST_RAW_CALLS,
 
     needsToken: (auth: AuthMode) => auth === 'token',
 

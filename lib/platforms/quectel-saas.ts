@@ -5,7 +5,7 @@ import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: the AccessKey login and its refresh. */
 const LOGIN = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin' } as const;
@@ -29,6 +29,7 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'quectel-saas',
+    raw: REST_RAW_CALLS,
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign: (req: PreparedRequest, auth: AuthMode, token?: TokenSet) =>
