@@ -7,17 +7,9 @@ import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
 import { getOperation, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
-import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
+import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
 import { isClockRefusal, type PlatformAdapter } from './platforms/platform';
 import { createAdapter, DEFAULT_BASE_URLS } from './platforms';
-
-/** Credentials each platform cannot work without. */
-const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials'])[]> = {
-  'quectel-app': ['phone', 'password', 'userDomainSecret'],
-  'quectel-saas': ['accessKey', 'accessSecret'],
-  onbright: ['clientId', 'clientSecret', 'uniqueKey'],
-  novastar: ['pId', 'secretKey'],
-};
 
 export interface ClientOptions {
   onEvent?: (event: SessionEvent) => void;
@@ -81,13 +73,18 @@ export class OpenApiClient {
   constructor(config: AccountConfig, options: ClientOptions = {}) {
     if (!PLATFORMS.includes(config?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
     this.platform = config.platform;
-    this.config = { ...config, credentials: { ...config.credentials } };
     const timeout = config.timeout ?? 10_000;
     if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
     this.timeout = timeout;
-    for (const name of REQUIRED_CREDENTIALS[this.platform]) {
-      if (!this.config.credentials[name]) throw invalidInput(name, 'required');
+    // A copy holding exactly the platform's credentials, each one given: the adapters rely on both.
+    const given: Record<string, unknown> = { ...config.credentials };
+    const credentials: Record<string, string> = {};
+    for (const name of Object.keys(CREDENTIAL_FIELDS[this.platform])) {
+      const value = given[name];
+      if (value === undefined || value === null || value === '') throw invalidInput(name, 'required');
+      credentials[name] = String(value);
     }
+    this.config = { ...config, credentials } as AccountConfig;
     const baseUrl = resolveBaseUrl(config);
     this.transport = new Transport({
       platform: this.platform,
@@ -110,7 +107,7 @@ export class OpenApiClient {
           guard: new LoginGuard(
             options.refusals ?? processRefusals,
             { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
-            Object.values(this.config.credentials).map((v) => String(v ?? '')),
+            Object.values(given).map((v) => String(v ?? '')),
           ),
         },
       );

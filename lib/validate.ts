@@ -124,7 +124,7 @@ function checkOne(spec: ParamSpec, value: unknown): unknown {
  * (numeric strings to integers, numbers to strings where the vendor wants text).
  * Empty strings, null and undefined count as "not given".
  */
-export function validateParams(op: Operation, input: unknown, account?: Pick<AccountConfig, 'internationalCode'>): Record<string, unknown> {
+export function validateParams(op: Operation, input: unknown, account?: AccountConfig): Record<string, unknown> {
   if (input !== undefined && input !== null && !isPlainObject(input)) {
     throw invalidInput('payload', 'type', { expected: `an object with the parameters, not ${kindOf(input)}` });
   }
@@ -133,7 +133,7 @@ export function validateParams(op: Operation, input: unknown, account?: Pick<Acc
   for (const spec of op.params) {
     let value = Object.prototype.hasOwnProperty.call(source, spec.name) ? source[spec.name] : undefined;
     if (value === '' || value === null) value = undefined;
-    if (value === undefined && spec.accountDefault) value = account?.[spec.accountDefault] || undefined;
+    if (value === undefined && spec.accountDefault && account && spec.accountDefault in account) value = account[spec.accountDefault] || undefined;
     if (value === undefined) {
       if (spec.required) throw invalidInput(spec.name, 'required');
       continue;

@@ -16,14 +16,17 @@ export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> =
   novastar: undefined,
 };
 
-const ADAPTERS: Record<Platform, (ctx: PlatformContext) => PlatformAdapter> = {
-  'quectel-app': quectelAppAdapter,
-  'quectel-saas': quectelSaasAdapter,
-  onbright: onbrightAdapter,
-  novastar: novastarAdapter,
-};
-
 /** The adapter of the account's platform. */
 export function createAdapter(ctx: PlatformContext): PlatformAdapter {
-  return ADAPTERS[ctx.config.platform](ctx);
+  const { config } = ctx;
+  switch (config.platform) {
+    case 'quectel-app':
+      return quectelAppAdapter({ ...ctx, config });
+    case 'quectel-saas':
+      return quectelSaasAdapter({ ...ctx, config });
+    case 'onbright':
+      return onbrightAdapter({ ...ctx, config });
+    case 'novastar':
+      return novastarAdapter({ ...ctx, config });
+  }
 }

@@ -5,16 +5,15 @@
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
 import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
 const PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
 
-export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
+export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): PlatformAdapter {
   const { config, clock } = ctx;
-  const pId = config.credentials.pId ?? '';
-  const secretKey = config.credentials.secretKey ?? '';
+  const { pId, secretKey } = config.credentials;
   const encrypt = config.encrypt !== false;
   const verifyAnswerSign = config.verifyAnswerSign === true;
 
@@ -80,7 +79,7 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
     read,
     isTokenRejected: () => false,
     isTimestampRejected: () => false,
-    secrets: () => [secretKey].filter((s) => !!s),
+    secrets: () => [secretKey],
     user: () => pId,
   };
   return adapter;

@@ -4,7 +4,7 @@ import { onbrightBasicAuth } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, OnbrightAccount, PreparedRequest } from '../types';
 import { num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
@@ -14,10 +14,10 @@ const COMPANY_LOGIN = { method: 'POST', path: '/login/company' } as const;
 /** status 200 select, 201 add, 204 delete, 205 update. */
 const SUCCESS = new Set([200, 201, 204, 205]);
 
-export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
+export function onbrightAdapter(ctx: PlatformContext<OnbrightAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
-  const basic = () => onbrightBasicAuth(creds.clientId ?? '', creds.clientSecret ?? '');
+  const basic = () => onbrightBasicAuth(creds.clientId, creds.clientSecret);
   /** The first login's token lives only between the two steps, but may be echoed in an error. */
   let clientToken: string | undefined;
 
@@ -49,7 +49,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
       if (auth !== 'token') return req;
       return {
         ...req,
-        query: { ...req.query, access_token: token?.accessToken ?? '', uniqueKey: creds.uniqueKey ?? '' },
+        query: { ...req.query, access_token: token?.accessToken ?? '', uniqueKey: creds.uniqueKey },
         headers: { ...req.headers, Authorization: basic() },
       };
     },
@@ -64,7 +64,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
       }));
       clientToken = str(one.raw.access_token);
       const two = await sendSigned(ctx, adapter, () => ({
-        ...COMPANY_LOGIN, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey ?? '' }, headers: { Authorization: basic() },
+        ...COMPANY_LOGIN, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey }, headers: { Authorization: basic() },
       }));
       const accessToken = str(two.raw.access_token);
       if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: COMPANY_LOGIN.path });
@@ -75,7 +75,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
     // No refresh endpoint is documented: log in again an hour (or a tenth of the lifetime) ahead.
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(60 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
-    user: () => creds.clientId ?? '',
+    user: () => creds.clientId,
     secrets: () => [creds.clientSecret, creds.uniqueKey, clientToken, basic().slice('Basic '.length)].filter((s): s is string => !!s),
   };
   return adapter;

@@ -6,8 +6,8 @@ import type { Authenticator, TokenSet } from '../session';
 import type { AccountConfig, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
 
 /** What a platform adapter is given to work with. */
-export interface PlatformContext {
-  config: AccountConfig;
+export interface PlatformContext<A extends AccountConfig = AccountConfig> {
+  config: A;
   transport: Transport;
   clock: Clock;
 }

@@ -3,7 +3,7 @@ import { quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, ran
 import { ErrorCodes, OpenApiError, redactError, redactText } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
@@ -29,7 +29,7 @@ function revealing(req: PreparedRequest): string[] {
   return [...from(req.query), ...from(fields)];
 }
 
-export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
+export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
   const userDomain = config.userDomain ?? '';
@@ -73,7 +73,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
           const random = randomString(16);
           const ts = String(clock.now());
           const q = req.query;
-          const signature = quectelSmsSignature({ phone: q.phone, codeType: q.codeType, random, ts, userDomainSecret: creds.userDomainSecret ?? '' });
+          const signature = quectelSmsSignature({ phone: q.phone, codeType: q.codeType, random, ts, userDomainSecret: creds.userDomainSecret });
           return { ...req, query: { ...q, random, ts, userDomain, signature } };
         }
         case 'register': {
@@ -106,9 +106,9 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
     async login(): Promise<TokenSet> {
       const answer = await sendSigned(ctx, adapter, () => {
         const random = randomString(16);
-        const pwd = quectelEncryptPassword(creds.password ?? '', random);
-        const phone = creds.phone ?? '';
-        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret ?? '' });
+        const pwd = quectelEncryptPassword(creds.password, random);
+        const phone = creds.phone;
+        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret });
         return remember({ ...LOGIN, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} });
       });
       return tokenSet(answer, LOGIN.path);
@@ -123,8 +123,8 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
     /** Five minutes ahead, or a tenth of the lifetime for short-lived tokens. */
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
-    secrets: () => [creds.password, creds.userDomainSecret, ...sent].filter((s): s is string => !!s),
-    user: () => `${userDomain} +${internationalCode} ${creds.phone ?? ''}`,
+    secrets: () => [creds.password, creds.userDomainSecret, ...sent],
+    user: () => `${userDomain} +${internationalCode} ${creds.phone}`,
     stopSignal: quectelStopSignal,
   };
   return adapter;

@@ -3,7 +3,7 @@ import { quectelSaasCredentials } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, PreparedRequest, QuectelSaasAccount } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
@@ -15,7 +15,7 @@ const TOKEN_CODES = new Set([91001, 91004]);
 /** The document advises a refresh every hour, whatever expires_in says. */
 const MAX_TOKEN_AGE_MS = 60 * 60_000;
 
-export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
+export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
 
@@ -42,7 +42,7 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
 
     async login(): Promise<TokenSet> {
       const answer = await sendSigned(ctx, adapter, () => {
-        const { username, password } = quectelSaasCredentials(creds.accessKey ?? '', creds.accessSecret ?? '', clock.now());
+        const { username, password } = quectelSaasCredentials(creds.accessKey, creds.accessSecret, clock.now());
         return { ...LOGIN, query: { grant_type: 'password', username, password }, headers: {} };
       });
       return tokenSet(answer, LOGIN.path);
@@ -59,8 +59,8 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
 
     renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),
 
-    secrets: () => [creds.accessSecret].filter((s): s is string => !!s),
-    user: () => creds.accessKey ?? '',
+    secrets: () => [creds.accessSecret],
+    user: () => creds.accessKey,
     stopSignal: quectelStopSignal,
   };
   return adapter;

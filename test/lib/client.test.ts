@@ -1,6 +1,7 @@
 // The library against the simulator over real HTTP on loopback.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { OpenApiClient } from '../../lib/client';
 import { OPERATIONS } from '../../lib/operations';
@@ -8,7 +9,7 @@ import { OpenApiError } from '../../lib/errors';
 import { Clock } from '../../lib/clock';
 import { Transport } from '../../lib/http';
 import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
-import type { Platform } from '../../lib/types';
+import { CREDENTIAL_FIELDS, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
@@ -375,8 +376,23 @@ describe('client against the simulator', function () {
     }
 
     it('an account without its credentials is refused at once', () => {
-      assert.throws(() => new OpenApiClient({ platform: 'quectel-saas', credentials: { accessKey: 'x' } }), { code: 'INVALID_INPUT', parameter: 'accessSecret' });
+      // As a caller without the types (plain JavaScript, a flow's settings) could give it.
+      const lacking = { platform: 'quectel-saas', credentials: { accessKey: 'x', accessSecret: '' } } as AccountConfig;
+      assert.throws(() => new OpenApiClient(lacking), { code: 'INVALID_INPUT', parameter: 'accessSecret' });
       assert.throws(() => new OpenApiClient({ platform: 'novastar', credentials: { pId: 'x', secretKey: 'y' } }), { code: 'INVALID_INPUT', parameter: 'baseUrl' });
+    });
+
+    it('every credential of every platform is required, and named when missing', () => {
+      for (const platform of PLATFORMS) {
+        const account = demoAccount(sim, platform);
+        for (const name of Object.keys(CREDENTIAL_FIELDS[platform])) {
+          for (const missing of [undefined, '']) {
+            const lacking = { ...account, credentials: { ...account.credentials, [name]: missing } } as AccountConfig;
+            assert.throws(() => new OpenApiClient(lacking), { code: 'INVALID_INPUT', parameter: name }, `${platform} ${name}`);
+          }
+        }
+        client(platform).close();
+      }
     });
   });
 
@@ -482,6 +498,13 @@ describe('client against the simulator', function () {
         console.log(JSON.stringify({ client: typeof lib.OpenApiClient, loaded }));
       `]).toString();
       assert.deepEqual(JSON.parse(out), { client: 'function', loaded: [] });
+    });
+
+    it('the client names no platform: every vendor rule is in the platform adapters', () => {
+      const source = fs.readFileSync(path.resolve(__dirname, '../../../lib/client.ts'), 'utf8');
+      for (const name of [...PLATFORMS, 'Quectel', 'On-Bright', 'OnBright', 'NovaStar', 'OBOX']) {
+        assert.ok(!source.toLowerCase().includes(name.toLowerCase()), `lib/client.ts names ${name}`);
+      }
     });
 
     it('every catalogue entry was called in these tests', () => {
