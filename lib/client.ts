@@ -1,10 +1,10 @@
 // OpenApiClient: one per account. It validates, signs, sends and reads every
 // call, sharing one session (token) and one HTTP transport per account.
 import { Clock } from './clock';
-import { ErrorCodes, OpenApiError, invalidInput, redactError } from './errors';
+import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
 import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
-import { getOperation, type AuthMode, type Operation } from './operations';
+import { getOperation, isRepeatable, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
 import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
@@ -15,7 +15,7 @@ export interface ClientOptions {
   onEvent?: (event: SessionEvent) => void;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** Retries of a safe call (GET) after 5xx, 429 or a dropped connection. */
+  /** Retries of a read that creates nothing, after 5xx, 429 or a dropped connection. */
   retries?: number;
   retryBaseMs?: number;
   /** Where refused logins are counted (default: this process's memory); give a lasting store to keep the count across restarts. */
@@ -129,7 +129,8 @@ export class OpenApiClient {
     }
     // A body-carrying call with nothing set still sends an empty JSON object.
     if (!body && op.params.some((p) => p.in === 'body')) body = {};
-    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op);
+    const secrets = op.params.filter((p) => p.secret && p.name in values).map((p) => String(values[p.name]));
+    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op, secrets);
   }
 
   /** Any endpoint of the platform: method, path relative to the base URL, query and JSON body. */
@@ -211,7 +212,8 @@ export class OpenApiClient {
     this.transport.close();
   }
 
-  private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation): Promise<CallResult> {
+  /** Sends a call; `secrets`, the values of its secret parameters, are scrubbed from its error or message. */
+  private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation, secrets: readonly string[] = []): Promise<CallResult> {
     const started = Date.now();
     const needsToken = this.adapter.needsToken(auth) && this.session !== undefined;
     // The account's timeout is the limit on the whole call: the wait for a login, retries and all.
@@ -225,7 +227,7 @@ export class OpenApiClient {
         // Signed again on each round: a fresh timestamp, random and token.
         const signedAt = this.clock.now();
         const signed = this.adapter.sign(req, auth, current);
-        const answer = await this.transport.send(signed, signed.method === 'GET', deadline.signal);
+        const answer = await this.transport.send(signed, isRepeatable({ method: signed.method, creates: op?.creates }), deadline.signal);
         attempts += answer.attempts;
         try {
           const read = this.adapter.read(answer, signed);
@@ -239,7 +241,7 @@ export class OpenApiClient {
               path: req.path,
               httpStatus: answer.status,
               code: read.code,
-              message: read.message,
+              message: redactText(read.message, secrets),
               durationMs: Date.now() - started,
               attempts,
               ...(read.signVerified !== undefined && { signVerified: read.signVerified }),
@@ -259,15 +261,15 @@ export class OpenApiClient {
         }
       }
     } catch (err) {
-      throw this.redact(err);
+      throw this.redact(err, secrets);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private redact(err: unknown): OpenApiError {
+  private redact(err: unknown, secrets: readonly string[] = []): OpenApiError {
     const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { platform: this.platform });
-    return redactError(error, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]);
+    return redactError(error, [...this.adapter.secrets(), ...(this.session?.tokens() ?? []), ...secrets]);
   }
 }
 

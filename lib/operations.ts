@@ -21,7 +21,7 @@ export interface ParamSpec {
   maxItems?: number;
   /** Taken from the account's settings when the caller leaves it out. */
   accountDefault?: 'internationalCode';
-  /** Never shown in logs or on msg.openapi (a password). */
+  /** A password: its value is scrubbed from the call's errors and message, and a node may keep it as a credential. */
   secret?: boolean;
 }
 
@@ -48,7 +48,7 @@ export interface Operation {
   path: string;
   auth: AuthMode;
   params: readonly ParamSpec[];
-  /** Creates something on the vendor's side: never sent twice. */
+  /** Creates something on the vendor's side: never sent twice, whatever its method (see isRepeatable). */
   creates?: boolean;
   paging?: Paging;
 }
@@ -201,4 +201,14 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) 
 
 export function getOperation(id: string): Operation | undefined {
   return OPERATIONS.get(id);
+}
+
+/**
+ * Whether a call may be sent again after a 5xx, a 429 or a dropped
+ * connection, which may each have reached the vendor: only a read that
+ * creates nothing. (A refused connection never reached it, so the transport
+ * repeats any call after one.)
+ */
+export function isRepeatable(call: Pick<Operation, 'method' | 'creates'>): boolean {
+  return call.method === 'GET' && !call.creates;
 }

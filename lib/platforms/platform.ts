@@ -1,7 +1,7 @@
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { Clock } from '../clock';
 import type { Transport } from '../http';
-import type { AuthMode } from '../operations';
+import { isRepeatable, type AuthMode } from '../operations';
 import type { Authenticator, TokenSet } from '../session';
 import type { AccountConfig, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
 
@@ -125,7 +125,7 @@ export async function sendSigned(ctx: PlatformContext, adapter: PlatformAdapter,
   for (let attempt = 1; ; attempt++) {
     const signedAt = ctx.clock.now();
     const req = build();
-    const answer = await ctx.transport.send(req, req.method === 'GET');
+    const answer = await ctx.transport.send(req, isRepeatable(req));
     try {
       return adapter.read(answer, req);
     } catch (err) {

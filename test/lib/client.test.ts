@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { OpenApiClient } from '../../lib/client';
-import { OPERATIONS } from '../../lib/operations';
+import { isRepeatable, OPERATIONS } from '../../lib/operations';
 import { OpenApiError } from '../../lib/errors';
 import { Clock } from '../../lib/clock';
 import { Transport } from '../../lib/http';
@@ -328,6 +328,27 @@ describe('client against the simulator', function () {
     });
   });
 
+  describe('repeats', () => {
+    it('a call that creates something is sent once after a 503; a read is sent again', async () => {
+      const c = client('onbright');
+      await c.call('onbright.listObox');
+      const sent = () => sim.requests.filter((r) => r.path === '/consumer/open/obox');
+      sim.faults.failNext(1, { status: 503, path: '/consumer/open/obox' });
+      await assert.rejects(c.call('onbright.addObox', { oboxSerialId: 'c034000000', oboxName: 'OBOX34', oboxVersion: '0a0219080a253002' }), { code: 'HTTP_503' });
+      assert.deepEqual(sent().slice(1).map((r) => r.method), ['POST'], 'the creating call went out once');
+      sim.faults.failNext(1, { status: 503, path: '/consumer/open/obox' });
+      const listed = await c.call('onbright.listObox');
+      assert.equal(listed.meta.attempts, 2);
+    });
+
+    it('only a read that creates nothing is repeatable, whatever the method of a creating call', () => {
+      assert.equal(isRepeatable({ method: 'GET' }), true);
+      assert.equal(isRepeatable({ method: 'GET', creates: true }), false);
+      for (const method of ['POST', 'PUT', 'DELETE'] as const) assert.equal(isRepeatable({ method }), false, method);
+      for (const op of OPERATIONS.values()) if (op.creates) assert.equal(isRepeatable(op), false, op.id);
+    });
+  });
+
   describe('raw calls', () => {
     it('reach any endpoint with the session\'s token', async () => {
       const c = client('quectel-app');
@@ -455,6 +476,19 @@ describe('client against the simulator', function () {
       const body = sim.requests.at(-1)!.body as Record<string, string>;
       assert.match((err as OpenApiError).message, /13800000021/, 'the echo arrived');
       assertFreeOf(everything(err as OpenApiError), [...revealing(body), 'Plain-pass-1'], 'register error');
+    });
+
+    it('a password that also shows elsewhere in the echo (here: it is the phone number) is scrubbed wherever it shows', async () => {
+      const c = client('quectel-app');
+      const pwd = '13800000023';
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister' });
+      const err = await c.call('quectel-app.register', { phone: pwd, pwd, smsCode: DEMO.smsCode }).catch((e: OpenApiError) => e);
+      assert.equal((err as OpenApiError).code, 5002);
+      assert.match((err as OpenApiError).message, /phonePwdRegister/, 'the echo arrived');
+      assertFreeOf(everything(err as OpenApiError), [pwd], 'register error');
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister', code: 200 });
+      const r = await c.call('quectel-app.register', { phone: pwd, pwd, smsCode: DEMO.smsCode });
+      assertFreeOf(r.meta.message, [pwd], 'success message');
     });
 
     it('a registration answered as a success that echoes the body: msg.openapi\'s message holds neither', async () => {
