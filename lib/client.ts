@@ -82,6 +82,7 @@ export class OpenApiClient {
     for (const name of Object.keys(CREDENTIAL_FIELDS[this.platform])) {
       const value = given[name];
       if (value === undefined || value === null || value === '') throw invalidInput(name, 'required');
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalidInput(name, 'type', { expected: 'a string' });
       credentials[name] = String(value);
     }
     this.config = { ...config, credentials } as AccountConfig;
@@ -107,7 +108,7 @@ export class OpenApiClient {
           guard: new LoginGuard(
             options.refusals ?? processRefusals,
             { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
-            Object.values(given).map((v) => String(v ?? '')),
+            Object.values(credentials),
           ),
         },
       );
@@ -148,7 +149,7 @@ export class OpenApiClient {
       for (const [key, value] of Object.entries(raw.query)) {
         if (isUnsafeKey(key)) throw invalidInput('query', 'unsafeKey', { key });
         if (value === undefined || value === null) continue;
-        if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
+        if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
         query[key] = String(value);
       }
       if (Buffer.byteLength(encodeQuery(query)) > MAX_QUERY_BYTES) throw invalidInput('query', 'tooLong', { limit: `${MAX_QUERY_BYTES} bytes once encoded` });
@@ -186,14 +187,14 @@ export class OpenApiClient {
       pages++;
       meta = result.meta;
       const found = dig(result.raw, paging.items);
-      const pageItems = Array.isArray(found) ? found : [];
+      const pageItems: unknown[] = Array.isArray(found) ? found : [];
       total = Number(dig(result.raw, paging.total)) || undefined;
       items.push(...pageItems);
       if (pageItems.length < size || items.length >= (total ?? Infinity)) break;
       truncated = items.length >= maxItems ? 'maxItems' : pages >= maxPages ? 'maxPages' : Date.now() - started >= maxMs ? 'maxMs' : undefined;
       if (truncated) break;
     }
-    return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta!, durationMs: Date.now() - started } };
+    return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta, durationMs: Date.now() - started } };
   }
 
   /** Proves the credentials work: a login, or the platform's probe where it has none. */
@@ -250,7 +251,7 @@ export class OpenApiClient {
         } catch (err) {
           if (round === 1 && err instanceof OpenApiError) {
             if (needsToken && current && this.adapter.isTokenRejected(err)) {
-              this.session!.invalidate(current);
+              this.session.invalidate(current);
               current = await token();
               continue;
             }

@@ -23,7 +23,7 @@ export function isUnsafeKey(key: string): boolean {
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
@@ -128,7 +128,7 @@ export function validateParams(op: Operation, input: unknown, account?: AccountC
   if (input !== undefined && input !== null && !isPlainObject(input)) {
     throw invalidInput('payload', 'type', { expected: `an object with the parameters, not ${kindOf(input)}` });
   }
-  const source = (input ?? {}) as Record<string, unknown>;
+  const source = input ?? {};
   const out: Record<string, unknown> = {};
   for (const spec of op.params) {
     let value = Object.prototype.hasOwnProperty.call(source, spec.name) ? source[spec.name] : undefined;

@@ -29,11 +29,12 @@ function isVendorAnswer(e: OpenApiError): boolean {
 /** The account as the editor gave it, unchecked: the client checks the platform and credentials when it is built. */
 function accountConfig(settings: Record<string, unknown>, credentials: Record<string, unknown>): AccountConfig {
   const timeout = Number(settings.timeout);
+  const country = settings.internationalCode;
   return {
     platform: settings.platform as Platform,
     baseUrl: typeof settings.baseUrl === 'string' ? settings.baseUrl : '',
     userDomain: typeof settings.userDomain === 'string' ? settings.userDomain : '',
-    internationalCode: settings.internationalCode ? String(settings.internationalCode) : '86',
+    internationalCode: country && (typeof country === 'string' || typeof country === 'number') ? String(country) : '86',
     encrypt: settings.encrypt !== false && settings.encrypt !== 'false',
     verifyAnswerSign: settings.verifyAnswerSign === true || settings.verifyAnswerSign === 'true',
     timeout: settings.timeout === undefined || settings.timeout === '' ? 10_000 : timeout,
