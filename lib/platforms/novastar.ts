@@ -4,7 +4,6 @@
 // but refused only when the account asks for it (see read()).
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import type { AuthMode } from '../operations';
 import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
 import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
@@ -68,7 +67,7 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
     probe: { method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } },
     needsToken: () => false,
 
-    sign(req: PreparedRequest, _auth: AuthMode): PreparedRequest {
+    sign(req: PreparedRequest): PreparedRequest {
       const timeStamp = String(clock.now());
       const plain = req.body ?? {};
       const body = encrypt ? desEncrypt(JSON.stringify(plain), secretKey) : plain;

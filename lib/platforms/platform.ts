@@ -45,6 +45,7 @@ export const REST_RAW_CALLS: RawCallRule = {
 /** One vendor: how to log in, how to sign a request, how to read an answer. */
 export interface PlatformAdapter extends Partial<Authenticator> {
   readonly platform: Platform;
+  /** How it takes a call to any endpoint (OpenApiClient.request). */
   readonly raw: RawCallRule;
   /** For a platform without a login: a harmless call that proves the credentials work. */
   readonly probe?: RawRequest;
