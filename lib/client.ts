@@ -1,56 +1,21 @@
 // OpenApiClient: one per account. It validates, signs, sends and reads every
 // call, sharing one session (token) and one HTTP transport per account.
 import { Clock } from './clock';
-import { ErrorCodes, OpenApiError, invalidInput, redactError } from './errors';
+import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
 import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
-import { getOperation, NOVASTAR_PATH, type AuthMode, type Operation } from './operations';
+import { getOperation, isRepeatable, type AuthMode, type Operation } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
-import { HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest } from './types';
-import { isClockRefusal, type PlatformAdapter, type PlatformContext } from './platforms/platform';
-import { quectelAppAdapter } from './platforms/quectel-app';
-import { quectelSaasAdapter } from './platforms/quectel-saas';
-import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './platforms/onbright';
-import { novastarAdapter } from './platforms/novastar';
-import { QUECTEL_DEFAULT_BASE_URL } from './platforms/quectel';
-
-export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
-  'quectel-app': QUECTEL_DEFAULT_BASE_URL,
-  'quectel-saas': QUECTEL_DEFAULT_BASE_URL,
-  onbright: ONBRIGHT_DEFAULT_BASE_URL,
-  // The API runs on the processor itself: there is no default.
-  novastar: undefined,
-};
-
-const ADAPTERS: Record<Platform, (ctx: PlatformContext) => PlatformAdapter> = {
-  'quectel-app': quectelAppAdapter,
-  'quectel-saas': quectelSaasAdapter,
-  onbright: onbrightAdapter,
-  novastar: novastarAdapter,
-};
-
-/** Credentials each platform cannot work without. */
-const REQUIRED_CREDENTIALS: Record<Platform, (keyof AccountConfig['credentials'])[]> = {
-  'quectel-app': ['phone', 'password', 'userDomainSecret'],
-  'quectel-saas': ['accessKey', 'accessSecret'],
-  onbright: ['clientId', 'clientSecret', 'uniqueKey'],
-  novastar: ['pId', 'secretKey'],
-};
-
-export interface RawRequest {
-  /** Default GET (NovaStar: always POST). */
-  method?: string;
-  path: string;
-  query?: unknown;
-  body?: unknown;
-}
+import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
+import { isClockRefusal, type PlatformAdapter } from './platforms/platform';
+import { createAdapter, DEFAULT_BASE_URLS } from './platforms';
 
 export interface ClientOptions {
   onEvent?: (event: SessionEvent) => void;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** Retries of a safe call (GET) after 5xx, 429 or a dropped connection. */
+  /** Retries of a read that creates nothing, after 5xx, 429 or a dropped connection. */
   retries?: number;
   retryBaseMs?: number;
   /** Where refused logins are counted (default: this process's memory); give a lasting store to keep the count across restarts. */
@@ -108,13 +73,19 @@ export class OpenApiClient {
   constructor(config: AccountConfig, options: ClientOptions = {}) {
     if (!PLATFORMS.includes(config?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
     this.platform = config.platform;
-    this.config = { ...config, credentials: { ...config.credentials } };
     const timeout = config.timeout ?? 10_000;
     if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
     this.timeout = timeout;
-    for (const name of REQUIRED_CREDENTIALS[this.platform]) {
-      if (!this.config.credentials[name]) throw invalidInput(name, 'required');
+    // A copy holding exactly the platform's credentials, each one given: the adapters rely on both.
+    const given: Record<string, unknown> = { ...config.credentials };
+    const credentials: Record<string, string> = {};
+    for (const name of Object.keys(CREDENTIAL_FIELDS[this.platform])) {
+      const value = given[name];
+      if (value === undefined || value === null || value === '') throw invalidInput(name, 'required');
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalidInput(name, 'type', { expected: 'a string' });
+      credentials[name] = String(value);
     }
+    this.config = { ...config, credentials } as AccountConfig;
     const baseUrl = resolveBaseUrl(config);
     this.transport = new Transport({
       platform: this.platform,
@@ -124,7 +95,7 @@ export class OpenApiClient {
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
     });
-    this.adapter = ADAPTERS[this.platform]({ config: this.config, transport: this.transport, clock: this.clock });
+    this.adapter = createAdapter({ config: this.config, transport: this.transport, clock: this.clock });
     const { login, refresh, renewAt, stopSignal } = this.adapter;
     if (login && renewAt) {
       this.session = new Session(
@@ -137,7 +108,7 @@ export class OpenApiClient {
           guard: new LoginGuard(
             options.refusals ?? processRefusals,
             { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
-            Object.values(this.config.credentials).map((v) => String(v ?? '')),
+            Object.values(credentials),
           ),
         },
       );
@@ -147,7 +118,7 @@ export class OpenApiClient {
   /** Calls a catalogue operation with its parameters (checked before anything is sent). */
   async call(operationId: string, params?: unknown): Promise<CallResult> {
     const op = getOperation(operationId);
-    if (!op || op.internal) throw invalidInput('operation', 'enum', { values: operationId });
+    if (!op) throw invalidInput('operation', 'enum', { values: operationId });
     if (op.platform !== this.platform) throw invalidInput('operation', 'enum', { values: `an operation of ${this.platform}` });
     const values = validateParams(op, params, this.config);
     const query: Record<string, string> = {};
@@ -159,39 +130,36 @@ export class OpenApiClient {
     }
     // A body-carrying call with nothing set still sends an empty JSON object.
     if (!body && op.params.some((p) => p.in === 'body')) body = {};
-    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op);
+    const secrets = op.params.filter((p) => p.secret && p.name in values).map((p) => String(values[p.name]));
+    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op, secrets);
   }
 
   /** Any endpoint of the platform: method, path relative to the base URL, query and JSON body. */
   async request(raw: RawRequest): Promise<CallResult> {
-    const method = String(raw?.method ?? (this.platform === 'novastar' ? 'POST' : 'GET')).toUpperCase() as HttpMethod;
+    const rule = this.adapter.raw;
+    const method = String(raw?.method ?? rule.defaultMethod).toUpperCase() as HttpMethod;
     if (!HTTP_METHODS.includes(method)) throw invalidInput('method', 'enum', { values: HTTP_METHODS.join(', ') });
-    const path = raw?.path;
-    if (typeof path !== 'string' || path.length > 512) throw invalidInput('path', 'type', { expected: 'a string of at most 512 characters' });
-    if (this.platform === 'novastar') {
-      if (!NOVASTAR_PATH.test(path)) throw invalidInput('path', 'pattern');
-    } else if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path.includes('..') || path.startsWith('//')) {
-      throw invalidInput('path', 'pattern');
-    }
+    const given = raw?.path;
+    if (typeof given !== 'string' || given.length > 512) throw invalidInput('path', 'type', { expected: 'a string of at most 512 characters' });
+    const path = rule.path(given);
+    if (path === undefined) throw invalidInput('path', 'pattern');
     const query: Record<string, string> = {};
     if (raw.query !== undefined && raw.query !== null) {
       if (!isPlainObject(raw.query)) throw invalidInput('query', 'type', { expected: `an object, not ${kindOf(raw.query)}` });
       for (const [key, value] of Object.entries(raw.query)) {
         if (isUnsafeKey(key)) throw invalidInput('query', 'unsafeKey', { key });
         if (value === undefined || value === null) continue;
-        if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
+        if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw invalidInput(`query.${key}`, 'type', { expected: 'a string, number or boolean' });
         query[key] = String(value);
       }
       if (Buffer.byteLength(encodeQuery(query)) > MAX_QUERY_BYTES) throw invalidInput('query', 'tooLong', { limit: `${MAX_QUERY_BYTES} bytes once encoded` });
     }
-    let body = raw.body;
-    if (method === 'GET' && this.platform !== 'novastar') body = undefined;
+    const body = rule.sendsBody(method) ? raw.body : undefined;
     if (body !== undefined) {
       checkJsonValue('payload', body);
       if (Buffer.byteLength(JSON.stringify(body)) > MAX_BODY_BYTES) throw invalidInput('payload', 'tooLong', { limit: `${MAX_BODY_BYTES} bytes` });
     }
-    const prepared: PreparedRequest = { method, path: this.platform === 'novastar' ? `/${path.replace(/^\//, '')}` : path, query, headers: {}, body };
-    return this.execute(prepared, this.platform === 'novastar' ? 'envelope' : 'token');
+    return this.execute({ method, path, query, headers: {}, body }, rule.auth);
   }
 
   /**
@@ -219,21 +187,21 @@ export class OpenApiClient {
       pages++;
       meta = result.meta;
       const found = dig(result.raw, paging.items);
-      const pageItems = Array.isArray(found) ? found : [];
+      const pageItems: unknown[] = Array.isArray(found) ? found : [];
       total = Number(dig(result.raw, paging.total)) || undefined;
       items.push(...pageItems);
       if (pageItems.length < size || items.length >= (total ?? Infinity)) break;
       truncated = items.length >= maxItems ? 'maxItems' : pages >= maxPages ? 'maxPages' : Date.now() - started >= maxMs ? 'maxMs' : undefined;
       if (truncated) break;
     }
-    return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta!, durationMs: Date.now() - started } };
+    return { items: items.slice(0, maxItems), total, pages, truncated, meta: { ...meta, durationMs: Date.now() - started } };
   }
 
-  /** Proves the credentials work: a login, or for NovaStar a read of the device details. */
+  /** Proves the credentials work: a login, or the platform's probe where it has none. */
   async testConnection(): Promise<void> {
     try {
       if (this.session) await this.session.renew();
-      else await this.request({ method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } });
+      else if (this.adapter.probe) await this.request(this.adapter.probe);
     } catch (err) {
       throw this.redact(err);
     }
@@ -245,7 +213,8 @@ export class OpenApiClient {
     this.transport.close();
   }
 
-  private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation): Promise<CallResult> {
+  /** Sends a call; `secrets`, the values of its secret parameters, are scrubbed from its error or message. */
+  private async execute(req: PreparedRequest, auth: AuthMode, op?: Operation, secrets: readonly string[] = []): Promise<CallResult> {
     const started = Date.now();
     const needsToken = this.adapter.needsToken(auth) && this.session !== undefined;
     // The account's timeout is the limit on the whole call: the wait for a login, retries and all.
@@ -259,7 +228,7 @@ export class OpenApiClient {
         // Signed again on each round: a fresh timestamp, random and token.
         const signedAt = this.clock.now();
         const signed = this.adapter.sign(req, auth, current);
-        const answer = await this.transport.send(signed, signed.method === 'GET', deadline.signal);
+        const answer = await this.transport.send(signed, isRepeatable({ method: signed.method, creates: op?.creates }), deadline.signal);
         attempts += answer.attempts;
         try {
           const read = this.adapter.read(answer, signed);
@@ -273,7 +242,7 @@ export class OpenApiClient {
               path: req.path,
               httpStatus: answer.status,
               code: read.code,
-              message: read.message,
+              message: redactText(read.message, secrets),
               durationMs: Date.now() - started,
               attempts,
               ...(read.signVerified !== undefined && { signVerified: read.signVerified }),
@@ -282,7 +251,7 @@ export class OpenApiClient {
         } catch (err) {
           if (round === 1 && err instanceof OpenApiError) {
             if (needsToken && current && this.adapter.isTokenRejected(err)) {
-              this.session!.invalidate(current);
+              this.session.invalidate(current);
               current = await token();
               continue;
             }
@@ -293,15 +262,15 @@ export class OpenApiClient {
         }
       }
     } catch (err) {
-      throw this.redact(err);
+      throw this.redact(err, secrets);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private redact(err: unknown): OpenApiError {
+  private redact(err: unknown, secrets: readonly string[] = []): OpenApiError {
     const error = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { platform: this.platform });
-    return redactError(error, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]);
+    return redactError(error, [...this.adapter.secrets(), ...(this.session?.tokens() ?? []), ...secrets]);
   }
 }
 

@@ -107,8 +107,8 @@ export class Transport {
   }
 
   /**
-   * Sends one request; `safe` calls (reads) are retried on 5xx, 429 and dropped
-   * connections. Each attempt may take the account's timeout in all; `deadline`,
+   * Sends one request; `safe` calls (reads that create nothing, see
+   * isRepeatable) are retried on 5xx, 429 and dropped connections. Each attempt may take the account's timeout in all; `deadline`,
    * when given, ends the whole call (retries and their pauses included).
    */
   async send(req: PreparedRequest, safe: boolean, deadline?: AbortSignal): Promise<HttpAnswer & { attempts: number }> {

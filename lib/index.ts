@@ -1,5 +1,6 @@
 // The signed-request library: usable from plain Node, without Node-RED.
-export { OpenApiClient, DEFAULT_BASE_URLS, type RawRequest, type ClientOptions, type PagedResult } from './client';
+export { OpenApiClient, type ClientOptions, type PagedResult } from './client';
+export { DEFAULT_BASE_URLS } from './platforms';
 export { OpenApiError, ErrorCodes, redactText } from './errors';
 export { OPERATIONS, getOperation, type Operation, type ParamSpec } from './operations';
 export type { SessionEvent, TokenSet } from './session';

@@ -21,7 +21,7 @@ export interface ParamSpec {
   maxItems?: number;
   /** Taken from the account's settings when the caller leaves it out. */
   accountDefault?: 'internationalCode';
-  /** Never shown in logs or on msg.openapi (a password). */
+  /** A password: its value is scrubbed from the call's errors and message, and a node may keep it as a credential. */
   secret?: boolean;
   /** What the value means, so an editor can offer the right field: epoch milliseconds are entered as a date. */
   format?: 'epoch-ms';
@@ -37,10 +37,10 @@ export type PickerList = 'products' | 'devices' | 'screens' | 'presets';
 /**
  * How a call is authenticated. `token`: the session's access token;
  * `sms-signature`: Quectel's signed SMS request; `register`: Quectel's
- * encrypted-password body; `login`: used by the session itself; `envelope`:
- * NovaStar's signed body.
+ * encrypted-password body; `envelope`: NovaStar's signed body. (Logins are
+ * the adapters' own requests, not catalogue calls.)
  */
-export type AuthMode = 'token' | 'sms-signature' | 'register' | 'login' | 'envelope';
+export type AuthMode = 'token' | 'sms-signature' | 'register' | 'envelope';
 
 export interface Paging {
   page: string;
@@ -57,11 +57,9 @@ export interface Operation {
   path: string;
   auth: AuthMode;
   params: readonly ParamSpec[];
-  /** Creates something on the vendor's side: never sent twice. */
+  /** Creates something on the vendor's side: never sent twice, whatever its method (see isRepeatable). */
   creates?: boolean;
   paging?: Paging;
-  /** Used by the session for logins; not offered to nodes. */
-  internal?: boolean;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -115,20 +113,6 @@ const list: Operation[] = [
     ],
   },
   {
-    id: 'quectel-app.phoneLogin', platform: 'quectel-app', method: 'POST', auth: 'login', internal: true,
-    path: '/v2/enduser/enduserapi/phonePwdLogin',
-    params: [
-      str('phone', 'query', { ...req, ...PHONE }),
-      str('internationalCode', 'query', COUNTRY),
-      str('pwd', 'query', { ...req, maxLength: 64, secret: true }),
-    ],
-  },
-  {
-    id: 'quectel-app.refreshToken', platform: 'quectel-app', method: 'PUT', auth: 'login', internal: true,
-    path: '/v2/enduser/enduserapi/refreshToken',
-    params: [str('refreshToken', 'query', { ...req, maxLength: 4096, secret: true })],
-  },
-  {
     id: 'quectel-app.listDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
     path: '/v2/binding/enduserapi/userDeviceList',
     params: [
@@ -139,14 +123,6 @@ const list: Operation[] = [
   },
 
   // ---- Quectel SaaS ----
-  {
-    id: 'quectel-saas.login', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
-    path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin', params: [],
-  },
-  {
-    id: 'quectel-saas.refreshToken', platform: 'quectel-saas', method: 'GET', auth: 'login', internal: true,
-    path: '/v2/quecauth/accessKeyAuthrize/refreshToken', params: [],
-  },
   {
     id: 'quectel-saas.exportTsl', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/quectsl/openapi/product/export/tslFile',
@@ -164,14 +140,6 @@ const list: Operation[] = [
   },
 
   // ---- On-Bright ----
-  {
-    id: 'onbright.clientLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
-    path: '/oauth/token', params: [],
-  },
-  {
-    id: 'onbright.companyLogin', platform: 'onbright', method: 'POST', auth: 'login', internal: true,
-    path: '/login/company', params: [],
-  },
   {
     id: 'onbright.registerAliDevice', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
     path: '/consumer/open/registAliDev',
@@ -244,5 +212,12 @@ export function getOperation(id: string): Operation | undefined {
   return OPERATIONS.get(id);
 }
 
-/** NovaStar's calls are `<module>/<action>` under the API root, all POST with a signed envelope. */
-export const NOVASTAR_PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
+/**
+ * Whether a call may be sent again after a 5xx, a 429 or a dropped
+ * connection, which may each have reached the vendor: only a read that
+ * creates nothing. (A refused connection never reached it, so the transport
+ * repeats any call after one.)
+ */
+export function isRepeatable(call: Pick<Operation, 'method' | 'creates'>): boolean {
+  return call.method === 'GET' && !call.creates;
+}

@@ -4,35 +4,59 @@ export const PLATFORMS: readonly Platform[] = ['quectel-app', 'quectel-saas', 'o
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
 
-/** Credentials, as the config node keeps them in Node-RED's credential store. */
-export interface Credentials {
-  phone?: string;
-  password?: string;
-  userDomainSecret?: string;
-  accessKey?: string;
-  accessSecret?: string;
-  clientId?: string;
-  clientSecret?: string;
-  uniqueKey?: string;
-  pId?: string;
-  secretKey?: string;
+/**
+ * Each platform's credentials, as the config node keeps them in Node-RED's
+ * credential store: a `password` field is a secret the editor is never given
+ * back. A client refuses an account that lacks any of its platform's.
+ */
+export const CREDENTIAL_FIELDS = {
+  'quectel-app': { phone: 'text', password: 'password', userDomainSecret: 'password' },
+  'quectel-saas': { accessKey: 'text', accessSecret: 'password' },
+  onbright: { clientId: 'text', clientSecret: 'password', uniqueKey: 'password' },
+  novastar: { pId: 'text', secretKey: 'password' },
+} as const satisfies Record<Platform, Record<string, 'text' | 'password'>>;
+
+/** The credentials of one platform. */
+export type CredentialsOf<P extends Platform> = Record<keyof (typeof CREDENTIAL_FIELDS)[P], string>;
+export type Credentials = { [P in Platform]: CredentialsOf<P> }[Platform];
+
+/** What every account has, whatever its platform. */
+interface AccountBase {
+  /** Empty means the platform's default host. */
+  baseUrl?: string;
+  /** Milliseconds a whole call may take. */
+  timeout?: number;
+}
+
+export interface QuectelAppAccount extends AccountBase {
+  platform: 'quectel-app';
+  userDomain?: string;
+  /** The country code used where a call leaves it out (default 86). */
+  internationalCode?: string;
+  credentials: CredentialsOf<'quectel-app'>;
+}
+
+export interface QuectelSaasAccount extends AccountBase {
+  platform: 'quectel-saas';
+  credentials: CredentialsOf<'quectel-saas'>;
+}
+
+export interface OnbrightAccount extends AccountBase {
+  platform: 'onbright';
+  credentials: CredentialsOf<'onbright'>;
+}
+
+export interface NovastarAccount extends AccountBase {
+  platform: 'novastar';
+  /** Whether the processor has encryption on (default on). */
+  encrypt?: boolean;
+  /** Refuse an answer whose non-empty sign does not verify (default off: processors differ in how they sign). */
+  verifyAnswerSign?: boolean;
+  credentials: CredentialsOf<'novastar'>;
 }
 
 /** Everything a client needs to reach one vendor account. */
-export interface AccountConfig {
-  platform: Platform;
-  /** Empty means the platform's default host. */
-  baseUrl?: string;
-  userDomain?: string;
-  internationalCode?: string;
-  /** NovaStar: whether the processor has encryption on. */
-  encrypt?: boolean;
-  /** NovaStar: refuse an answer whose non-empty sign does not verify (default off: processors differ in how they sign). */
-  verifyAnswerSign?: boolean;
-  /** Milliseconds per HTTP request. */
-  timeout?: number;
-  credentials: Credentials;
-}
+export type AccountConfig = QuectelAppAccount | QuectelSaasAccount | OnbrightAccount | NovastarAccount;
 
 /** What a successful call gives back. */
 export interface CallResult {
@@ -58,6 +82,15 @@ export interface CallMeta {
   attempts: number;
   /** NovaStar only: the answer's sign verified (true), did not (false), or was empty or absent (null). */
   signVerified?: boolean | null;
+}
+
+/** A call to any endpoint of the platform; the path is relative to the base URL. */
+export interface RawRequest {
+  /** Default: the platform's own (GET, or POST where every call is a POST). */
+  method?: string;
+  path: string;
+  query?: unknown;
+  body?: unknown;
 }
 
 /** A request ready to sign or send: path relative to the base URL, query not yet encoded. */

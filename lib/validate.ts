@@ -23,7 +23,7 @@ export function isUnsafeKey(key: string): boolean {
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
@@ -124,16 +124,16 @@ function checkOne(spec: ParamSpec, value: unknown): unknown {
  * (numeric strings to integers, numbers to strings where the vendor wants text).
  * Empty strings, null and undefined count as "not given".
  */
-export function validateParams(op: Operation, input: unknown, account?: Pick<AccountConfig, 'internationalCode'>): Record<string, unknown> {
+export function validateParams(op: Operation, input: unknown, account?: AccountConfig): Record<string, unknown> {
   if (input !== undefined && input !== null && !isPlainObject(input)) {
     throw invalidInput('payload', 'type', { expected: `an object with the parameters, not ${kindOf(input)}` });
   }
-  const source = (input ?? {}) as Record<string, unknown>;
+  const source = input ?? {};
   const out: Record<string, unknown> = {};
   for (const spec of op.params) {
     let value = Object.prototype.hasOwnProperty.call(source, spec.name) ? source[spec.name] : undefined;
     if (value === '' || value === null) value = undefined;
-    if (value === undefined && spec.accountDefault) value = account?.[spec.accountDefault] || undefined;
+    if (value === undefined && spec.accountDefault && account && spec.accountDefault in account) value = account[spec.accountDefault] || undefined;
     if (value === undefined) {
       if (spec.required) throw invalidInput(spec.name, 'required');
       continue;

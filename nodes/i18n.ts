@@ -14,7 +14,7 @@ const looked = new WeakMap<NodeAPI, Map<string, string>>();
 /** A shared text in the runtime's language, or `fallback` when the catalogue has none. */
 export function text(RED: NodeAPI, key: string, fallback: string, vars: Record<string, unknown> = {}): string {
   let cache = looked.get(RED);
-  if (!cache) looked.set(RED, (cache = new Map()));
+  if (!cache) looked.set(RED, (cache = new Map<string, string>()));
   const id = `${key}|${fallback}|${JSON.stringify(vars)}`;
   let out = cache.get(id);
   if (out === undefined) {

@@ -5,25 +5,15 @@ import path from 'node:path';
 import { OpenApiClient, resolveBaseUrl } from '../lib/client';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/lockout';
-import type { AccountConfig, Credentials, Platform } from '../lib/types';
+import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { localize } from './i18n';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 
-const CREDENTIALS = {
-  phone: { type: 'text' },
-  password: { type: 'password' },
-  userDomainSecret: { type: 'password' },
-  accessKey: { type: 'text' },
-  accessSecret: { type: 'password' },
-  clientId: { type: 'text' },
-  clientSecret: { type: 'password' },
-  uniqueKey: { type: 'password' },
-  pId: { type: 'text' },
-  secretKey: { type: 'password' },
-} as const;
-
-type CredentialName = keyof typeof CREDENTIALS;
+/** Every platform's credential fields, as Node-RED's credential store declares them. */
+const CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
+  Object.values(CREDENTIAL_FIELDS).flatMap((fields) => Object.entries(fields).map(([name, type]) => [name, { type }])),
+);
 /** What the editor puts in a password field it has not been given back. */
 const UNCHANGED = '__PWRD__';
 
@@ -36,18 +26,20 @@ function isVendorAnswer(e: OpenApiError): boolean {
   return e.refusal === true || [ErrorCodes.INVALID_INPUT, ErrorCodes.LOGIN_BACKOFF, ErrorCodes.SIGN_MISMATCH].includes(e.code as never);
 }
 
-function accountConfig(settings: Record<string, unknown>, credentials: Credentials): AccountConfig {
+/** The account as the editor gave it, unchecked: the client checks the platform and credentials when it is built. */
+function accountConfig(settings: Record<string, unknown>, credentials: Record<string, unknown>): AccountConfig {
   const timeout = Number(settings.timeout);
+  const country = settings.internationalCode;
   return {
     platform: settings.platform as Platform,
     baseUrl: typeof settings.baseUrl === 'string' ? settings.baseUrl : '',
     userDomain: typeof settings.userDomain === 'string' ? settings.userDomain : '',
-    internationalCode: settings.internationalCode ? String(settings.internationalCode) : '86',
+    internationalCode: country && (typeof country === 'string' || typeof country === 'number') ? String(country) : '86',
     encrypt: settings.encrypt !== false && settings.encrypt !== 'false',
     verifyAnswerSign: settings.verifyAnswerSign === true || settings.verifyAnswerSign === 'true',
     timeout: settings.timeout === undefined || settings.timeout === '' ? 10_000 : timeout,
-    credentials,
-  };
+    credentials: credentials as Credentials,
+  } as AccountConfig;
 }
 
 /** The editor's texts of the account node in `lang`, for answers of the admin route. */
@@ -122,19 +114,20 @@ export = function register(RED: NodeAPI): void {
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const given = (body.credentials ?? {}) as Record<string, unknown>;
-    const config = accountConfig(body, {});
+    const credentials: Record<string, unknown> = {};
+    const config = accountConfig(body, credentials);
     let client: OpenApiClient | undefined;
     try {
       const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
       const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
       const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
-      for (const name of Object.keys(CREDENTIALS) as CredentialName[]) {
+      for (const name of Object.keys(CREDENTIALS)) {
         const value = given[name];
         if (value === UNCHANGED) {
           if (!sameAccount) throw invalidInput(name, 'retype');
-          config.credentials[name] = stored[name];
+          credentials[name] = stored[name];
         } else if (typeof value === 'string') {
-          config.credentials[name] = value;
+          credentials[name] = value;
         }
       }
       client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });

@@ -4,14 +4,15 @@
 // but refused only when the account asks for it (see read()).
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import type { AuthMode } from '../operations';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
 import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
-export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
+/** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
+const PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
+
+export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): PlatformAdapter {
   const { config, clock } = ctx;
-  const pId = config.credentials.pId ?? '';
-  const secretKey = config.credentials.secretKey ?? '';
+  const { pId, secretKey } = config.credentials;
   const encrypt = config.encrypt !== false;
   const verifyAnswerSign = config.verifyAnswerSign === true;
 
@@ -55,9 +56,18 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'novastar',
+    raw: {
+      defaultMethod: 'POST',
+      auth: 'envelope',
+      path: (path) => (PATH.test(path) ? `/${path.replace(/^\//, '')}` : undefined),
+      // Every call is a POST of the envelope, whatever method it was given.
+      sendsBody: () => true,
+    },
+    // No login to prove the credentials: a read of the device details is signed with them.
+    probe: { method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } },
     needsToken: () => false,
 
-    sign(req: PreparedRequest, _auth: AuthMode): PreparedRequest {
+    sign(req: PreparedRequest): PreparedRequest {
       const timeStamp = String(clock.now());
       const plain = req.body ?? {};
       const body = encrypt ? desEncrypt(JSON.stringify(plain), secretKey) : plain;
@@ -68,7 +78,7 @@ export function novastarAdapter(ctx: PlatformContext): PlatformAdapter {
     read,
     isTokenRejected: () => false,
     isTimestampRejected: () => false,
-    secrets: () => [secretKey].filter((s) => !!s),
+    secrets: () => [secretKey],
     user: () => pId,
   };
   return adapter;

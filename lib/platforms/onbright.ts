@@ -2,19 +2,22 @@
 // the uniqueKey; every call carries ?access_token=…&uniqueKey=….
 import { onbrightBasicAuth } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import { getOperation, type AuthMode } from '../operations';
+import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
-import { num, parseJsonObject, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import type { HttpAnswer, OnbrightAccount, PreparedRequest } from '../types';
+import { num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
+/** The session's own requests: the OAuth2 client login, then the company login with the uniqueKey. */
+const CLIENT_LOGIN = { method: 'POST', path: '/oauth/token' } as const;
+const COMPANY_LOGIN = { method: 'POST', path: '/login/company' } as const;
 /** status 200 select, 201 add, 204 delete, 205 update. */
 const SUCCESS = new Set([200, 201, 204, 205]);
 
-export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
+export function onbrightAdapter(ctx: PlatformContext<OnbrightAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
-  const basic = () => onbrightBasicAuth(creds.clientId ?? '', creds.clientSecret ?? '');
+  const basic = () => onbrightBasicAuth(creds.clientId, creds.clientSecret);
   /** The first login's token lives only between the two steps, but may be echoed in an error. */
   let clientToken: string | undefined;
 
@@ -39,13 +42,14 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'onbright',
+    raw: REST_RAW_CALLS,
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest {
       if (auth !== 'token') return req;
       return {
         ...req,
-        query: { ...req.query, access_token: token?.accessToken ?? '', uniqueKey: creds.uniqueKey ?? '' },
+        query: { ...req.query, access_token: token?.accessToken ?? '', uniqueKey: creds.uniqueKey },
         headers: { ...req.headers, Authorization: basic() },
       };
     },
@@ -55,17 +59,15 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
     isTimestampRejected: () => false,
 
     async login(): Promise<TokenSet> {
-      const first = getOperation('onbright.clientLogin')!;
-      const second = getOperation('onbright.companyLogin')!;
       const one = await sendSigned(ctx, adapter, () => ({
-        method: first.method, path: first.path, query: { grant_type: 'client_credentials' }, headers: { Authorization: basic() },
+        ...CLIENT_LOGIN, query: { grant_type: 'client_credentials' }, headers: { Authorization: basic() },
       }));
       clientToken = str(one.raw.access_token);
       const two = await sendSigned(ctx, adapter, () => ({
-        method: second.method, path: second.path, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey ?? '' }, headers: { Authorization: basic() },
+        ...COMPANY_LOGIN, query: { accessToken: clientToken ?? '', uniqueKey: creds.uniqueKey }, headers: { Authorization: basic() },
       }));
       const accessToken = str(two.raw.access_token);
-      if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: second.path });
+      if (!accessToken) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the company login answer holds no access token', { platform: 'onbright', path: COMPANY_LOGIN.path });
       const now = clock.now();
       return { accessToken, expiresAt: now + (num(two.raw.expires_in) ?? 3600) * 1000, obtainedAt: now, refreshToken: str(two.raw.refresh_token) };
     },
@@ -73,7 +75,7 @@ export function onbrightAdapter(ctx: PlatformContext): PlatformAdapter {
     // No refresh endpoint is documented: log in again an hour (or a tenth of the lifetime) ahead.
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(60 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
-    user: () => creds.clientId ?? '',
+    user: () => creds.clientId,
     secrets: () => [creds.clientSecret, creds.uniqueKey, clientToken, basic().slice('Basic '.length)].filter((s): s is string => !!s),
   };
   return adapter;

@@ -1,13 +1,13 @@
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { Clock } from '../clock';
 import type { Transport } from '../http';
-import type { AuthMode } from '../operations';
+import { isRepeatable, type AuthMode } from '../operations';
 import type { Authenticator, TokenSet } from '../session';
-import type { AccountConfig, HttpAnswer, Platform, PreparedRequest } from '../types';
+import type { AccountConfig, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
 
 /** What a platform adapter is given to work with. */
-export interface PlatformContext {
-  config: AccountConfig;
+export interface PlatformContext<A extends AccountConfig = AccountConfig> {
+  config: A;
   transport: Transport;
   clock: Clock;
 }
@@ -22,9 +22,33 @@ export interface ReadAnswer {
   signVerified?: boolean | null;
 }
 
+/** How a platform takes a raw call: any endpoint, with the method and path a user gives. */
+export interface RawCallRule {
+  /** The method when the call names none. */
+  defaultMethod: HttpMethod;
+  /** How raw calls are authenticated. */
+  auth: AuthMode;
+  /** The path as it is sent, or undefined when the platform refuses it. */
+  path(path: string): string | undefined;
+  /** Whether a body goes with a call of this method. */
+  sendsBody(method: HttpMethod): boolean;
+}
+
+/** Raw calls of a REST platform: GET unless told, with the session's token, a plain path under the base URL, no body on a GET. */
+export const REST_RAW_CALLS: RawCallRule = {
+  defaultMethod: 'GET',
+  auth: 'token',
+  path: (path) => (/^\/[A-Za-z0-9._~\-/]*$/.test(path) && !path.includes('..') && !path.startsWith('//') ? path : undefined),
+  sendsBody: (method) => method !== 'GET',
+};
+
 /** One vendor: how to log in, how to sign a request, how to read an answer. */
 export interface PlatformAdapter extends Partial<Authenticator> {
   readonly platform: Platform;
+  /** How it takes a call to any endpoint (OpenApiClient.request). */
+  readonly raw: RawCallRule;
+  /** For a platform without a login: a harmless call that proves the credentials work. */
+  readonly probe?: RawRequest;
   /** Whether calls of this auth mode carry the session's token. */
   needsToken(auth: AuthMode): boolean;
   /** Adds the signature, encryption or token to a request. */
@@ -35,8 +59,6 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   isTokenRejected(err: OpenApiError): boolean;
   /** The vendor refused the timestamp: the clock was corrected from the answer, retry once. */
   isTimestampRejected(err: OpenApiError): boolean;
-  /** A harmless call proving the credentials work (for token platforms: a login). */
-  check?(): Promise<void>;
   /** Credential values and transient secrets to scrub from any error text. */
   secrets(): string[];
   /** Who logs in, as the vendor counts failed logins (with the platform and host: the account's identity). */
@@ -104,7 +126,7 @@ export async function sendSigned(ctx: PlatformContext, adapter: PlatformAdapter,
   for (let attempt = 1; ; attempt++) {
     const signedAt = ctx.clock.now();
     const req = build();
-    const answer = await ctx.transport.send(req, req.method === 'GET');
+    const answer = await ctx.transport.send(req, isRepeatable(req));
     try {
       return adapter.read(answer, req);
     } catch (err) {

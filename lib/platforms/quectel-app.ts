@@ -1,12 +1,15 @@
 // Quectel Developer Center, App (end-user) OpenAPI.
 import { quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, randomString } from '../crypto';
 import { ErrorCodes, OpenApiError, redactError, redactText } from '../errors';
-import { getOperation, type AuthMode } from '../operations';
+import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
+/** The session's own requests: logging in with phone and password, and renewing with the refresh token. */
+const LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/phonePwdLogin' } as const;
+const REFRESH = { method: 'PUT', path: '/v2/enduser/enduserapi/refreshToken' } as const;
 /** 5032 token verification failed, 5106 token missing. */
 const TOKEN_CODES = new Set([5032, 5106]);
 /** How many of the values below are remembered: those of the last 32 logins or registrations. */
@@ -26,7 +29,7 @@ function revealing(req: PreparedRequest): string[] {
   return [...from(req.query), ...from(fields)];
 }
 
-export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
+export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
   const userDomain = config.userDomain ?? '';
@@ -60,6 +63,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'quectel-app',
+    raw: REST_RAW_CALLS,
 
     needsToken: (auth: AuthMode) => auth === 'token',
 
@@ -69,7 +73,7 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
           const random = randomString(16);
           const ts = String(clock.now());
           const q = req.query;
-          const signature = quectelSmsSignature({ phone: q.phone, codeType: q.codeType, random, ts, userDomainSecret: creds.userDomainSecret ?? '' });
+          const signature = quectelSmsSignature({ phone: q.phone, codeType: q.codeType, random, ts, userDomainSecret: creds.userDomainSecret });
           return { ...req, query: { ...q, random, ts, userDomain, signature } };
         }
         case 'register': {
@@ -100,29 +104,27 @@ export function quectelAppAdapter(ctx: PlatformContext): PlatformAdapter {
     isTimestampRejected: isQuectelTimestampRejection,
 
     async login(): Promise<TokenSet> {
-      const op = getOperation('quectel-app.phoneLogin')!;
       const answer = await sendSigned(ctx, adapter, () => {
         const random = randomString(16);
-        const pwd = quectelEncryptPassword(creds.password ?? '', random);
-        const phone = creds.phone ?? '';
-        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret ?? '' });
-        return remember({ method: op.method, path: op.path, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} });
+        const pwd = quectelEncryptPassword(creds.password, random);
+        const phone = creds.phone;
+        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret });
+        return remember({ ...LOGIN, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} });
       });
-      return tokenSet(answer, op.path);
+      return tokenSet(answer, LOGIN.path);
     },
 
     async refresh(current: TokenSet): Promise<TokenSet> {
       if (!current.refreshToken) throw new OpenApiError(5115, 'no refresh token');
-      const op = getOperation('quectel-app.refreshToken')!;
-      const answer = await sendSigned(ctx, adapter, () => ({ method: op.method, path: op.path, query: { refreshToken: current.refreshToken! }, headers: {} }));
-      return tokenSet(answer, op.path);
+      const answer = await sendSigned(ctx, adapter, () => ({ ...REFRESH, query: { refreshToken: current.refreshToken! }, headers: {} }));
+      return tokenSet(answer, REFRESH.path);
     },
 
     /** Five minutes ahead, or a tenth of the lifetime for short-lived tokens. */
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
-    secrets: () => [creds.password, creds.userDomainSecret, ...sent].filter((s): s is string => !!s),
-    user: () => `${userDomain} +${internationalCode} ${creds.phone ?? ''}`,
+    secrets: () => [creds.password, creds.userDomainSecret, ...sent],
+    user: () => `${userDomain} +${internationalCode} ${creds.phone}`,
     stopSignal: quectelStopSignal,
   };
   return adapter;

@@ -1,18 +1,21 @@
 // Quectel Developer Center, SaaS OpenAPI: AccessKey login, then the token as the Authorization header.
 import { quectelSaasCredentials } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
-import { getOperation, type AuthMode } from '../operations';
+import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
-import type { HttpAnswer, PreparedRequest } from '../types';
+import type { HttpAnswer, PreparedRequest, QuectelSaasAccount } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
+/** The session's own requests: the AccessKey login and its refresh. */
+const LOGIN = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin' } as const;
+const REFRESH = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/refreshToken' } as const;
 /** 91001 token does not exist, 91004 token incorrect. */
 const TOKEN_CODES = new Set([91001, 91004]);
 /** The document advises a refresh every hour, whatever expires_in says. */
 const MAX_TOKEN_AGE_MS = 60 * 60_000;
 
-export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
+export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
 
@@ -26,6 +29,7 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
 
   const adapter: PlatformAdapter = {
     platform: 'quectel-saas',
+    raw: REST_RAW_CALLS,
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign: (req: PreparedRequest, auth: AuthMode, token?: TokenSet) =>
@@ -37,29 +41,26 @@ export function quectelSaasAdapter(ctx: PlatformContext): PlatformAdapter {
     isTimestampRejected: isQuectelTimestampRejection,
 
     async login(): Promise<TokenSet> {
-      const op = getOperation('quectel-saas.login')!;
       const answer = await sendSigned(ctx, adapter, () => {
-        const { username, password } = quectelSaasCredentials(creds.accessKey ?? '', creds.accessSecret ?? '', clock.now());
-        return { method: op.method, path: op.path, query: { grant_type: 'password', username, password }, headers: {} };
+        const { username, password } = quectelSaasCredentials(creds.accessKey, creds.accessSecret, clock.now());
+        return { ...LOGIN, query: { grant_type: 'password', username, password }, headers: {} };
       });
-      return tokenSet(answer, op.path);
+      return tokenSet(answer, LOGIN.path);
     },
 
     async refresh(current: TokenSet): Promise<TokenSet> {
-      const op = getOperation('quectel-saas.refreshToken')!;
       const answer = await sendSigned(ctx, adapter, () => ({
-        method: op.method,
-        path: op.path,
+        ...REFRESH,
         query: { refresh_token: current.accessToken, grant_type: 'refresh_token' },
         headers: {},
       }));
-      return tokenSet(answer, op.path);
+      return tokenSet(answer, REFRESH.path);
     },
 
     renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),
 
-    secrets: () => [creds.accessSecret].filter((s): s is string => !!s),
-    user: () => creds.accessKey ?? '',
+    secrets: () => [creds.accessSecret],
+    user: () => creds.accessKey,
     stopSignal: quectelStopSignal,
   };
   return adapter;

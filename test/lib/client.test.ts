@@ -1,14 +1,15 @@
 // The library against the simulator over real HTTP on loopback.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { OpenApiClient } from '../../lib/client';
-import { OPERATIONS } from '../../lib/operations';
+import { isRepeatable, OPERATIONS } from '../../lib/operations';
 import { OpenApiError } from '../../lib/errors';
 import { Clock } from '../../lib/clock';
 import { Transport } from '../../lib/http';
 import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
-import type { Platform } from '../../lib/types';
+import { CREDENTIAL_FIELDS, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
@@ -327,6 +328,27 @@ describe('client against the simulator', function () {
     });
   });
 
+  describe('repeats', () => {
+    it('a call that creates something is sent once after a 503; a read is sent again', async () => {
+      const c = client('onbright');
+      await c.call('onbright.listObox');
+      const sent = () => sim.requests.filter((r) => r.path === '/consumer/open/obox');
+      sim.faults.failNext(1, { status: 503, path: '/consumer/open/obox' });
+      await assert.rejects(c.call('onbright.addObox', { oboxSerialId: 'c034000000', oboxName: 'OBOX34', oboxVersion: '0a0219080a253002' }), { code: 'HTTP_503' });
+      assert.deepEqual(sent().slice(1).map((r) => r.method), ['POST'], 'the creating call went out once');
+      sim.faults.failNext(1, { status: 503, path: '/consumer/open/obox' });
+      const listed = await c.call('onbright.listObox');
+      assert.equal(listed.meta.attempts, 2);
+    });
+
+    it('only a read that creates nothing is repeatable, whatever the method of a creating call', () => {
+      assert.equal(isRepeatable({ method: 'GET' }), true);
+      assert.equal(isRepeatable({ method: 'GET', creates: true }), false);
+      for (const method of ['POST', 'PUT', 'DELETE'] as const) assert.equal(isRepeatable({ method }), false, method);
+      for (const op of OPERATIONS.values()) if (op.creates) assert.equal(isRepeatable(op), false, op.id);
+    });
+  });
+
   describe('raw calls', () => {
     it('reach any endpoint with the session\'s token', async () => {
       const c = client('quectel-app');
@@ -375,8 +397,23 @@ describe('client against the simulator', function () {
     }
 
     it('an account without its credentials is refused at once', () => {
-      assert.throws(() => new OpenApiClient({ platform: 'quectel-saas', credentials: { accessKey: 'x' } }), { code: 'INVALID_INPUT', parameter: 'accessSecret' });
+      // As a caller without the types (plain JavaScript, a flow's settings) could give it.
+      const lacking = { platform: 'quectel-saas', credentials: { accessKey: 'x', accessSecret: '' } } as AccountConfig;
+      assert.throws(() => new OpenApiClient(lacking), { code: 'INVALID_INPUT', parameter: 'accessSecret' });
       assert.throws(() => new OpenApiClient({ platform: 'novastar', credentials: { pId: 'x', secretKey: 'y' } }), { code: 'INVALID_INPUT', parameter: 'baseUrl' });
+    });
+
+    it('every credential of every platform is required, and named when missing', () => {
+      for (const platform of PLATFORMS) {
+        const account = demoAccount(sim, platform);
+        for (const name of Object.keys(CREDENTIAL_FIELDS[platform])) {
+          for (const missing of [undefined, '']) {
+            const lacking = { ...account, credentials: { ...account.credentials, [name]: missing } } as AccountConfig;
+            assert.throws(() => new OpenApiClient(lacking), { code: 'INVALID_INPUT', parameter: name }, `${platform} ${name}`);
+          }
+        }
+        client(platform).close();
+      }
     });
   });
 
@@ -441,6 +478,19 @@ describe('client against the simulator', function () {
       assertFreeOf(everything(err as OpenApiError), [...revealing(body), 'Plain-pass-1'], 'register error');
     });
 
+    it('a password that also shows elsewhere in the echo (here: it is the phone number) is scrubbed wherever it shows', async () => {
+      const c = client('quectel-app');
+      const pwd = '13800000023';
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister' });
+      const err = await c.call('quectel-app.register', { phone: pwd, pwd, smsCode: DEMO.smsCode }).catch((e: OpenApiError) => e);
+      assert.equal((err as OpenApiError).code, 5002);
+      assert.match((err as OpenApiError).message, /phonePwdRegister/, 'the echo arrived');
+      assertFreeOf(everything(err as OpenApiError), [pwd], 'register error');
+      sim.faults.echoRequestNext(1, { path: '/phonePwdRegister', code: 200 });
+      const r = await c.call('quectel-app.register', { phone: pwd, pwd, smsCode: DEMO.smsCode });
+      assertFreeOf(r.meta.message, [pwd], 'success message');
+    });
+
     it('a registration answered as a success that echoes the body: msg.openapi\'s message holds neither', async () => {
       const c = client('quectel-app');
       sim.faults.echoRequestNext(1, { path: '/phonePwdRegister', code: 200 });
@@ -484,9 +534,15 @@ describe('client against the simulator', function () {
       assert.deepEqual(JSON.parse(out), { client: 'function', loaded: [] });
     });
 
-    it('every public catalogue entry was called in these tests', () => {
-      const publicOps = [...OPERATIONS.values()].filter((op) => !op.internal).map((op) => op.id);
-      const missing = publicOps.filter((id) => !calledOps.has(id));
+    it('the client names no platform: every vendor rule is in the platform adapters', () => {
+      const source = fs.readFileSync(path.resolve(__dirname, '../../../lib/client.ts'), 'utf8');
+      for (const name of [...PLATFORMS, 'Quectel', 'On-Bright', 'OnBright', 'NovaStar', 'OBOX']) {
+        assert.ok(!source.toLowerCase().includes(name.toLowerCase()), `lib/client.ts names ${name}`);
+      }
+    });
+
+    it('every catalogue entry was called in these tests', () => {
+      const missing = [...OPERATIONS.keys()].filter((id) => !calledOps.has(id));
       assert.deepEqual(missing, []);
     });
   });

@@ -1,21 +1,26 @@
 // Accounts pointing at a running simulator, with its demo credentials.
 import { DEMO, type Simulator } from '../../simulator';
-import type { AccountConfig, Platform } from '../../lib/types';
+import type { AccountConfig, NovastarAccount, Platform, QuectelAppAccount } from '../../lib/types';
 
-export function demoAccount(sim: Simulator, platform: Platform, overrides: Partial<AccountConfig> = {}): AccountConfig {
-  const base: Record<Platform, AccountConfig> = {
+type AccountOf<P extends Platform> = Extract<AccountConfig, { platform: P }>;
+
+/** Settings and credentials to change on a demo account: any of them, wrong ones too, as a test needs. */
+export type AccountOverrides = Omit<Partial<QuectelAppAccount & NovastarAccount>, 'platform' | 'credentials'> & { credentials?: Record<string, string> };
+
+export function demoAccount<P extends Platform>(sim: Simulator, platform: P, overrides: AccountOverrides = {}): AccountOf<P> {
+  const base: { [Q in Platform]: AccountOf<Q> } = {
     'quectel-app': {
-      platform,
+      platform: 'quectel-app',
       baseUrl: sim.url,
       userDomain: DEMO.quectelApp.userDomain,
       internationalCode: DEMO.quectelApp.internationalCode,
       credentials: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
     },
-    'quectel-saas': { platform, baseUrl: sim.url, credentials: { ...DEMO.quectelSaas } },
-    onbright: { platform, baseUrl: sim.url, credentials: { ...DEMO.onbright } },
-    novastar: { platform, baseUrl: sim.novastarUrl, encrypt: true, credentials: { ...DEMO.novastar } },
+    'quectel-saas': { platform: 'quectel-saas', baseUrl: sim.url, credentials: { ...DEMO.quectelSaas } },
+    onbright: { platform: 'onbright', baseUrl: sim.url, credentials: { ...DEMO.onbright } },
+    novastar: { platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, credentials: { ...DEMO.novastar } },
   };
-  const account = base[platform];
+  const account: AccountOf<P> = base[platform];
   return { ...account, ...overrides, credentials: { ...account.credentials, ...overrides.credentials } };
 }
 
