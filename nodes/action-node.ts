@@ -64,7 +64,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
   // Every parameter any of the node's operations can take, once.
   const params = new Map<string, ParamSpec>();
   for (const byPlatform of Object.values(spec.operations)) {
-    for (const id of Object.values(byPlatform)) for (const p of getOperation(id!)!.params) params.set(p.name, p);
+    for (const id of Object.values(byPlatform)) for (const p of getOperation(id)!.params) params.set(p.name, p);
   }
   // A parameter the catalogue marks secret (a password) may be kept in the node's credentials.
   const credentials: Record<string, { type: 'password' }> = {};
@@ -256,7 +256,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     node.on('close', (_removed, done) => {
       unwatch();
       // Every message in flight ends (sent or failed) before the node is gone.
-      Promise.allSettled([...inFlight]).then(() => done());
+      void Promise.allSettled([...inFlight]).then(() => done());
     });
   }
 

@@ -5,8 +5,8 @@
 // node's form rows into its .html, so an editor cannot disagree with the
 // catalogue. Nothing here imports Node-RED.
 import { getOperation, type ParamSpec } from '../lib/operations';
-import { PLATFORMS, type Platform } from '../lib/types';
-import { ACCOUNT_CREDENTIALS, KNOWN_HOSTS } from '../lib/accounts';
+import { CREDENTIAL_FIELDS, PLATFORMS, type Platform } from '../lib/types';
+import { KNOWN_HOSTS } from '../lib/platforms';
 import { settingName, credentialName, DEFAULT_TYPES } from './settings';
 import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
 
@@ -54,9 +54,25 @@ export interface EditorNode {
   migrations: Migration[];
 }
 
+/** One credential field of an account, as the editor shows it. */
+export interface CredentialField {
+  name: string;
+  /** A password: the editor never gets it back. */
+  secret: boolean;
+}
+
+/** The account's credential fields per platform, in the library's order. */
+function accountCredentials(): Record<Platform, CredentialField[]> {
+  const out = {} as Record<Platform, CredentialField[]>;
+  for (const platform of PLATFORMS) {
+    out[platform] = Object.entries(CREDENTIAL_FIELDS[platform]).map(([name, type]) => ({ name, secret: type === 'password' }));
+  }
+  return out;
+}
+
 export interface EditorData {
   platforms: readonly Platform[];
-  credentials: typeof ACCOUNT_CREDENTIALS;
+  credentials: Record<Platform, CredentialField[]>;
   hosts: typeof KNOWN_HOSTS;
   nodes: Record<string, EditorNode>;
 }
@@ -111,7 +127,7 @@ export function editorNode(spec: ActionNodeSpec): EditorNode {
 export function editorData(): EditorData {
   return {
     platforms: PLATFORMS,
-    credentials: ACCOUNT_CREDENTIALS,
+    credentials: accountCredentials(),
     hosts: KNOWN_HOSTS,
     nodes: Object.fromEntries(NODE_SPECS.map((spec) => [spec.type, editorNode(spec)])),
   };
@@ -181,7 +197,7 @@ export function fieldRows(node: EditorNode, tips: readonly string[] = []): strin
 /** The account's credential fields, each shown for the platform it belongs to. */
 export function credentialRows(placeholders: readonly string[] = []): string {
   const rows: string[] = [];
-  for (const [platform, fields] of Object.entries(ACCOUNT_CREDENTIALS)) {
+  for (const [platform, fields] of Object.entries(accountCredentials())) {
     for (const field of fields) {
       rows.push(
         `    <div class="form-row" data-platforms="${platform}">`,

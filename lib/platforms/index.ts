@@ -8,11 +8,21 @@ import { QUECTEL_DEFAULT_BASE_URL } from './quectel';
 import { quectelAppAdapter } from './quectel-app';
 import { quectelSaasAdapter } from './quectel-saas';
 
-export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
-  'quectel-app': QUECTEL_DEFAULT_BASE_URL,
-  'quectel-saas': QUECTEL_DEFAULT_BASE_URL,
-  onbright: ONBRIGHT_DEFAULT_BASE_URL,
+const QUECTEL_HOSTS = [{ name: 'quectelCn', url: QUECTEL_DEFAULT_BASE_URL }, { name: 'quectelEu', url: 'https://iot-api.acceleronix.io' }];
+
+/** The hosts each vendor runs, named for an editor's list; the first is what an empty base URL means. */
+export const KNOWN_HOSTS: Readonly<Record<Platform, readonly { name: string; url: string }[]>> = {
+  'quectel-app': QUECTEL_HOSTS,
+  'quectel-saas': QUECTEL_HOSTS,
+  onbright: [{ name: 'onbrightProd', url: ONBRIGHT_DEFAULT_BASE_URL }, { name: 'onbrightTest', url: 'https://aliiot.on-bright.com' }],
   // The API runs on the processor itself: there is no default.
+  novastar: [],
+};
+
+export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
+  'quectel-app': KNOWN_HOSTS['quectel-app'][0].url,
+  'quectel-saas': KNOWN_HOSTS['quectel-saas'][0].url,
+  onbright: KNOWN_HOSTS.onbright[0].url,
   novastar: undefined,
 };
 
