@@ -129,6 +129,12 @@ const list: Operation[] = [
     params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('language', 'query', { enum: ['CN', 'EN'] })],
   },
   {
+    id: 'quectel-saas.listProducts', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecproductmgr/r3/openapi/products',
+    params: [str('productKey', 'query', { maxLength: 64 }), int('pageNum', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+  {
     id: 'quectel-saas.listDevices', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/devicemgr/r3/openapi/product/device/overview',
     params: [

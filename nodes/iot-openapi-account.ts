@@ -8,6 +8,9 @@ import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/loc
 import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { localize } from './i18n';
+import { getOperation, type PickerList } from '../lib/operations';
+import { PICKERS, pickedItems } from '../lib/pickers';
+import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 
 /** Every platform's credential fields, as Node-RED's credential store declares them. */
@@ -143,6 +146,40 @@ export = function register(RED: NodeAPI): void {
       }
     } finally {
       client?.close();
+    }
+  });
+
+  // Pickers: the values a saved account offers for a parameter (products,
+  // devices, screens, presets), for the editor's lists. The same guards as
+  // the Test connection: permission, JSON only; and only the running account's
+  // own client, so nothing goes anywhere but its saved host.
+  RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('flows.write'), async (req: AdminRequest, res: AdminResponse) => {
+    const t = editorTexts(String(req.headers?.['accept-language'] ?? ''));
+    const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
+      return;
+    }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
+    const source = account?.type === 'iot-openapi-account' && typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list)
+      ? PICKERS[body.list as PickerList][account.platform]
+      : undefined;
+    if (!account?.client || !source) {
+      res.json({ ok: false, code: ErrorCodes.INVALID_INPUT, message: t('iot-openapi.picker.noAccount') });
+      return;
+    }
+    try {
+      // Only the values the call takes, as the editor holds them (a screen for its presets).
+      const given = isPlainObject(body.params) ? body.params : {};
+      const op = getOperation(source.operation)!;
+      const params: Record<string, unknown> = {};
+      for (const p of op.params) if (typeof given[p.name] === 'string' || typeof given[p.name] === 'number') params[p.name] = given[p.name];
+      const result = await account.client.call(source.operation, { ...params, ...source.params });
+      res.json({ ok: true, items: pickedItems(source, result.data) });
+    } catch (err) {
+      const e = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
+      res.json({ ok: false, code: e.code, message: e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) || e.message : e.message });
     }
   });
 };

@@ -149,7 +149,24 @@ function deviceOverview(call: Call, sim: SimCore): Answer {
   });
 }
 
+/** The account's products, a page at a time, as the document's example shows them. */
+function productList(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const q = call.query;
+  const pageNum = positiveInt(q.pageNum, 1_000_000) ?? 1;
+  if (Number.isNaN(pageNum)) return paramError('pageNum');
+  const pageSize = positiveInt(q.pageSize, 1000) ?? 10;
+  if (Number.isNaN(pageSize)) return paramError('pageSize');
+  const matching = [...sim.state.products.values()].filter((p) => !q.productKey || p.productKey === q.productKey);
+  const data = pageOf(matching, pageNum, pageSize).map((p) => ({
+    accessType: 0, connectPlatform: 0, dataFmt: 3, netWay: '2', productKey: p.productKey, productName: p.name.CN,
+  }));
+  return json({ code: 200, msg: '', data, pageNum, pageSize, pages: Math.ceil(matching.length / pageSize), total: matching.length });
+}
+
 export const quectelSaasRoutes: Route[] = [
+  { path: '/v2/quecproductmgr/r3/openapi/products', methods: { GET: productList } },
   { path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin', methods: { GET: accessKeyLogin, POST: accessKeyLogin } },
   { path: '/v2/quecauth/accessKeyAuthrize/refreshToken', methods: { GET: refreshToken, POST: refreshToken } },
   { path: '/v2/quectsl/openapi/product/export/tslFile', methods: { GET: tslFile } },

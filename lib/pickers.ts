@@ -1,0 +1,49 @@
+// Where an editor's picker finds the values an account offers for a parameter:
+// the catalogue call per platform, and which fields of its answer's items are
+// the value and its label. Only the first page is read: a picker is a hint.
+import type { PickerList } from './operations';
+import type { Platform } from './types';
+
+export interface PickerSource {
+  operation: string;
+  /** Dotted path to the items in the call's data ('' when the data is the list). */
+  items: string;
+  value: string;
+  label: string;
+  /** Parameters of the call besides those the editor passes on. */
+  params?: Record<string, unknown>;
+}
+
+export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, PickerSource>>>> = {
+  products: {
+    'quectel-saas': { operation: 'quectel-saas.listProducts', items: '', value: 'productKey', label: 'productName', params: { pageSize: 200 } },
+    // An App user sees products only through the devices bound to them.
+    'quectel-app': { operation: 'quectel-app.listDevices', items: 'list', value: 'productKey', label: 'productName', params: { pageSize: 200 } },
+  },
+  devices: {
+    'quectel-app': { operation: 'quectel-app.listDevices', items: 'list', value: 'deviceKey', label: 'deviceName', params: { pageSize: 200 } },
+    'quectel-saas': { operation: 'quectel-saas.listDevices', items: '', value: 'deviceKey', label: 'deviceName', params: { pageSize: 200 } },
+  },
+  screens: { novastar: { operation: 'novastar.listScreens', items: 'screens', value: 'screenId', label: 'name' } },
+  presets: { novastar: { operation: 'novastar.listPresets', items: 'presets', value: 'presetId', label: 'name' } },
+};
+
+/** Most items a picker offers. */
+export const MAX_PICKED = 200;
+
+/** The distinct values (with labels) of a picker's answer, at most MAX_PICKED. */
+export function pickedItems(source: PickerSource, data: unknown): { value: string; label: string }[] {
+  let list: unknown = data;
+  for (const key of source.items ? source.items.split('.') : []) list = list !== null && typeof list === 'object' ? (list as Record<string, unknown>)[key] : undefined;
+  const out = new Map<string, string>();
+  for (const item of Array.isArray(list) ? list : []) {
+    if (item === null || typeof item !== 'object') continue;
+    const record = item as Record<string, unknown>;
+    const value = record[source.value];
+    if ((typeof value !== 'string' && typeof value !== 'number') || out.has(String(value))) continue;
+    const label = record[source.label];
+    out.set(String(value), typeof label === 'string' || typeof label === 'number' ? String(label) : '');
+    if (out.size >= MAX_PICKED) break;
+  }
+  return [...out].map(([value, label]) => ({ value, label }));
+}

@@ -1,0 +1,69 @@
+// The editor's pickers in the real runtime against the simulator: the admin
+// route fills a list from a saved account, takes JSON only, and reaches
+// nothing but that account's own host.
+import assert from 'node:assert/strict';
+import { startSimulator, type Simulator } from '../../simulator';
+import { ALL_NODES, RED_PACKAGE, accounts, helper } from '../support/red';
+
+describe(`picker route (${RED_PACKAGE})`, function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+
+  before(async () => {
+    sim = await startSimulator({ quiet: true });
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.close();
+  });
+  beforeEach(async () => {
+    sim.reset();
+    const { nodes, credentials } = accounts(sim);
+    await helper.load(ALL_NODES, [{ id: 'tab', type: 'tab' }, ...nodes, { id: 'other', z: 'tab', type: 'helper' }], credentials);
+  });
+  afterEach(() => helper.unload());
+
+  const pick = (body: object) => helper.request().post('/iot-openapi-account/pick').send(body);
+  const values = (answer: Record<string, unknown>) => (answer.items as { value: string; label: string }[]).map((i) => i.value);
+
+  it('lists a processor\'s screens, and the presets of the screen chosen', async () => {
+    const screens = (await pick({ account: 'acc-novastar', list: 'screens' })).body;
+    assert.equal(screens.ok, true, JSON.stringify(screens));
+    assert.deepEqual(values(screens), sim.state.screens.map((s) => String(s.screenId)));
+    const presets = (await pick({ account: 'acc-novastar', list: 'presets', params: { screenId: 0, ignored: 'x' } })).body;
+    assert.deepEqual(values(presets), sim.state.presets.filter((p) => p.screenId === 0).map((p) => String(p.presetId)));
+    assert.ok((presets.items as { label: string }[]).every((i) => i.label !== ''), 'each preset has its name');
+  });
+
+  it('lists Quectel SaaS products, and the devices of one product', async () => {
+    const products = (await pick({ account: 'acc-quectel-saas', list: 'products' })).body;
+    assert.deepEqual(values(products).sort(), [...sim.state.products.keys()].sort());
+    const devices = (await pick({ account: 'acc-quectel-saas', list: 'devices', params: { productKey: 'p11v14' } })).body;
+    assert.deepEqual(values(devices), sim.state.products.get('p11v14')!.devices.map((d) => d.deviceKey));
+  });
+
+  it('lists a Quectel App user\'s devices, and the products among them once each', async () => {
+    const devices = (await pick({ account: 'acc-quectel-app', list: 'devices' })).body;
+    assert.ok(values(devices).length > 0);
+    const products = (await pick({ account: 'acc-quectel-app', list: 'products' })).body;
+    assert.equal(new Set(values(products)).size, values(products).length);
+  });
+
+  it('refuses a list the platform does not offer, a node that is no account, and a form post', async () => {
+    for (const body of [{ account: 'acc-onbright', list: 'screens' }, { account: 'other', list: 'screens' }, { account: 'acc-novastar', list: 'toString' }]) {
+      const answer = (await pick(body)).body;
+      assert.equal(answer.ok, false, JSON.stringify(body));
+      assert.equal(answer.code, 'INVALID_INPUT');
+    }
+    const form = await helper.request().post('/iot-openapi-account/pick').set('Content-Type', 'application/x-www-form-urlencoded').send('account=acc-novastar&list=screens');
+    assert.equal(form.status, 415);
+    assert.equal(sim.requests.length, 0, 'nothing was sent');
+  });
+
+  it('a refused read comes back with the vendor\'s code', async () => {
+    const answer = (await pick({ account: 'acc-quectel-saas', list: 'devices', params: { productKey: 'nope00' } })).body;
+    assert.equal(answer.ok, false);
+    assert.equal(answer.code, 70017);
+  });
+});
