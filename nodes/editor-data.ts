@@ -7,7 +7,7 @@
 import { getOperation, type ParamSpec } from '../lib/operations';
 import { CREDENTIAL_FIELDS, PLATFORMS, type Platform } from '../lib/types';
 import { KNOWN_HOSTS } from '../lib/platforms';
-import { settingName, credentialName, DEFAULT_TYPES } from './settings';
+import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
 
 /** The checks one parameter gets where it applies: `<operation>@<platform>`. */
@@ -100,6 +100,8 @@ export function editorNode(spec: ActionNodeSpec): EditorNode {
         if (!param) {
           param = { name: p.name, prop: settingName(p.name), kind: p.type, defaultType: DEFAULT_TYPES[p.type], rules: {} };
           if (p.secret) Object.assign(param, { secret: true, credential: credentialName(p.name), defaultType: 'cred' });
+          // Fixed values are chosen from a list of words.
+          if (p.enum) param.defaultType = CHOICE_TYPE;
           if (p.format) param.format = p.format;
           if (p.unit) param.unit = p.unit;
           if (p.picker) param.picker = p.picker;

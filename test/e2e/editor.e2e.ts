@@ -14,6 +14,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, startDemo, type Demo, type NodeRedPackage } from '../../scripts/start';
 import { APP_CODES, DEMO, NOVASTAR_STATUS, ONBRIGHT_STATUS, SAAS_CODES } from '../../simulator';
+import { NODE_SPECS } from '../../nodes/specs';
+import { CREDENTIAL_FIELDS, PLATFORMS as ALL_PLATFORMS, type Platform } from '../../lib/types';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -26,27 +28,26 @@ const LOCALES = path.join(ROOT, 'locales');
 const WAIT_MS = 30_000;
 const VIEWPORT = { width: 1440, height: 900 };
 
-type Platform = 'quectel-app' | 'quectel-saas' | 'onbright' | 'novastar';
-const PLATFORMS: Platform[] = ['quectel-app', 'quectel-saas', 'onbright', 'novastar'];
+const PLATFORMS = [...ALL_PLATFORMS];
 
-/** Palette category of every action node type. */
-const CATEGORIES: Record<string, string[]> = {
-  Quectel: ['quectel-send-sms', 'quectel-register-user', 'quectel-list-devices', 'quectel-export-tsl'],
-  'On-Bright': ['onbright-scan-devices', 'onbright-delete-device', 'onbright-obox', 'onbright-lock-user'],
-  NovaStar: ['novastar-screen'],
-  'IoT OpenAPI': ['iot-openapi-request'],
-};
-const ICONS: Record<string, string> = { Quectel: 'quectel.svg', 'On-Bright': 'onbright.svg', NovaStar: 'novastar.svg', 'IoT OpenAPI': 'iot-openapi.svg' };
-const ACTION_TYPES = Object.values(CATEGORIES).flat();
+/** Palette category of every action node type, and its icon, as the node specs give them. */
+const CATEGORIES: Record<string, string[]> = {};
+const ICONS: Record<string, string> = {};
+for (const spec of NODE_SPECS) {
+  (CATEGORIES[spec.category] ??= []).push(spec.type);
+  ICONS[spec.category] = spec.icon;
+}
+const ACTION_TYPES = NODE_SPECS.map((s) => s.type);
 const ALL_TYPES = ['iot-openapi-account', ...ACTION_TYPES];
 
-/** The account dialog's fields per platform (name and platform always show). */
-const ACCOUNT_FIELDS: Record<Platform, string[]> = {
-  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'phone', 'password', 'userDomainSecret', 'timeout'],
-  'quectel-saas': ['baseUrl', 'accessKey', 'accessSecret', 'timeout'],
-  onbright: ['baseUrl', 'clientId', 'clientSecret', 'uniqueKey', 'timeout'],
-  novastar: ['baseUrl', 'pId', 'secretKey', 'encrypt', 'verifyAnswerSign', 'timeout'],
+/** The account dialog's fields per platform (name and platform always show): its settings and the library's credentials. */
+const ACCOUNT_SETTINGS: Record<Platform, string[]> = {
+  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'timeout'],
+  'quectel-saas': ['baseUrl', 'timeout'],
+  onbright: ['baseUrl', 'timeout'],
+  novastar: ['baseUrl', 'encrypt', 'verifyAnswerSign', 'timeout'],
 };
+const ACCOUNT_FIELDS = Object.fromEntries(PLATFORMS.map((p) => [p, [...ACCOUNT_SETTINGS[p], ...Object.keys(CREDENTIAL_FIELDS[p])]])) as Record<Platform, string[]>;
 const ALL_ACCOUNT_FIELDS = [...new Set(Object.values(ACCOUNT_FIELDS).flat())];
 
 // ---------------------------------------------------------------------------
@@ -655,6 +656,107 @@ describe('editor (headless Chromium)', function () {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('g. the editor as the catalogue makes it: accounts it can use, fields that apply, words for choices, ranges, pickers', async function () {
+    const z = 'tab-e2e-catalogue';
+    await importFlow(page, [
+      { id: z, type: 'tab', label: 'E2E catalogue' },
+      { id: 'e2e-screen', type: 'novastar-screen', z, name: '', account: 'acc-novastar', operation: 'fadeToBlack', x: 200, y: 80, wires: [[]] },
+      { id: 'e2e-list', type: 'quectel-list-devices', z, name: '', account: '', x: 200, y: 160, wires: [[]] },
+    ]);
+    await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
+    const edit = async (id: string, field: string) => {
+      await page.evaluate((nodeId: string) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node(nodeId)!);
+      }, id);
+      await page.locator(`#node-input-${field} + .red-ui-typedInput-container`).first().waitFor({ state: 'visible' });
+    };
+    const done = async () => {
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+    };
+
+    // The account list offers only NovaStar accounts, and a new account starts as NovaStar.
+    await edit('e2e-screen', 'paramType');
+    const offered = await page.evaluate(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const out: string[] = [];
+      $('#node-input-account option').each(function (this: unknown) { out.push(String($(this).val())); });
+      return out.filter((v) => v !== '_ADD_');
+    });
+    assert.deepEqual(offered, ['acc-novastar']);
+
+    // A choice is a dropdown with words; the fade time says its unit.
+    const fade = await page.evaluate(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const input = $('#node-input-paramType') as unknown as { typedInput(m: string): string };
+      const labels: string[] = [];
+      $('.red-ui-typedInput-option-label').each(function (this: unknown) { labels.push($(this).text()); });
+      return { type: input.typedInput('type'), unit: $('[data-param="time"] .iot-openapi-unit').text(), visible: $('[data-param="brightness"]').is(':visible') };
+    });
+    assert.equal(fade.type, 'choice');
+    assert.equal(fade.unit, 'ms');
+    assert.equal(fade.visible, false, 'brightness does not apply to fade to black');
+    await page.locator('#node-input-paramType + .red-ui-typedInput-container .red-ui-typedInput-option-trigger').click();
+    const menu = page.locator('.red-ui-typedInput-options:visible');
+    await menu.waitFor({ state: 'visible' });
+    const words = collapse(await menu.innerText());
+    const choices = readJson(path.join(LOCALES, 'en-US', 'novastar-screen.json'))['novastar-screen'] as { choice: { paramType: Record<string, string> } };
+    for (const word of Object.values(choices.choice.paramType)) assert.ok(words.includes(word), `"${word}" offered in "${words}"`);
+    await page.locator('.red-ui-typedInput-options:visible a').filter({ hasText: choices.choice.paramType['1'] }).click();
+    await shot(page, 'choice-dropdown');
+
+    // Brightness 150 marks the node invalid, with the reason.
+    await page.locator('#node-input-operation').selectOption('setBrightness');
+    await page.locator('#node-input-brightness + .red-ui-typedInput-container input.red-ui-typedInput-input').fill('150');
+    await done();
+    const invalid = await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const n = RED.nodes.node('e2e-screen')!;
+      return { valid: n.valid, errors: n.validationErrors ?? [] };
+    });
+    assert.equal(invalid.valid, false);
+    assert.ok(invalid.errors.some((e) => /brightness.*0.*100/.test(e)), JSON.stringify(invalid.errors));
+
+    // Pickers: a screen, then that screen's presets, read from the simulator through the saved account.
+    await edit('e2e-screen', 'screenId');
+    await page.locator('#node-input-operation').selectOption('playPreset');
+    await page.locator('#iot-openapi-pick-screenId').click();
+    const screens = page.locator('#iot-openapi-picked-screenId');
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-picked-screenId option').length > 1, undefined, { timeout: WAIT_MS });
+    await screens.selectOption('0');
+    await page.locator('#iot-openapi-pick-presetId').click();
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-picked-presetId option').length > 1, undefined, { timeout: WAIT_MS });
+    const presetTexts = collapse(await page.locator('#iot-openapi-picked-presetId').innerText());
+    for (const preset of demo.sim.state.presets.filter((p) => p.screenId === 0)) assert.ok(presetTexts.includes(preset.name), `${preset.name} in "${presetTexts}"`);
+    await page.locator('#iot-openapi-picked-presetId').selectOption(String(demo.sim.state.presets.find((p) => p.screenId === 0)!.presetId));
+    await shot(page, 'picker');
+    await done();
+    const picked = await page.evaluate(() => {
+      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-screen')!;
+      return { screenId: n.screenId, presetId: n.presetId, valid: n.valid };
+    });
+    assert.deepEqual(picked, { screenId: '0', presetId: String(demo.sim.state.presets.find((p) => p.screenId === 0)!.presetId), valid: true });
+
+    // Without an account, a list node shows the fields of its first platform only, each once.
+    await edit('e2e-list', 'pkList');
+    const rows = await page.evaluate(() => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const out: string[] = [];
+      $('.iot-openapi-param').each(function (this: unknown) { if ($(this).is(':visible')) out.push(String($(this).attr('data-param'))); });
+      return out;
+    });
+    assert.deepEqual(rows.sort(), ['deviceName', 'dk', 'page', 'pageSize', 'pkList']);
+    // And a new account from here starts as Quectel App, the node's first platform.
+    await page.locator('#node-input-account').selectOption('_ADD_');
+    await page.locator('#node-input-lookup-account').click();
+    await page.locator('#node-config-input-platform').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#node-config-input-platform').inputValue(), 'quectel-app');
+    await page.locator('#node-config-dialog-cancel').click();
+    await page.locator('#node-config-input-platform').waitFor({ state: 'detached' });
+    await page.locator('#node-dialog-cancel').click();
   });
 
   it('raised no uncaught error in the editor', function () {
