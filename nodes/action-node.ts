@@ -7,7 +7,7 @@ import { getOperation, type ParamSpec } from '../lib/operations';
 import type { CallResult } from '../lib/types';
 import { DEFAULT_MAX_PAGES, type PagedResult } from '../lib/client';
 import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
-import { localize, text } from './i18n';
+import { Failure, failureLine, hint, localize, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 import type { ActionNodeSpec } from './specs';
 import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
@@ -90,11 +90,14 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       shown = key;
       node.status(s);
     }
-    /** A red ring: the error's code, or what to do when logins are stopped. */
-    function failed(error: OpenApiError): void {
+    /** A red ring: the error's code and what to check, or what to do when logins are stopped. */
+    function failed(error: OpenApiError, what = hint(RED, error)): void {
+      const code = String(error.code);
       const shown = error.reason === 'loginsStopped'
         ? text(RED, 'status.loginsStopped', 'logins stopped: check credentials')
-        : text(RED, 'status.failed', String(error.code), { code: error.code });
+        : what
+          ? text(RED, 'status.failedHint', `${code}: ${what}`, { code, hint: what })
+          : text(RED, 'status.failed', code, { code });
       status({ fill: 'red', shape: 'ring', text: shown });
     }
 
@@ -242,9 +245,12 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
         done();
       } catch (err) {
         const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
-        msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus };
-        failed(error);
-        done(error);
+        error.platform ??= account?.platform;
+        const what = hint(RED, error);
+        msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus, ...(what ? { hint: what } : {}) };
+        failed(error, what);
+        // One line in the debug sidebar and the log, msg.error.code for a Catch node (see Failure).
+        done(new Failure(failureLine(error.code, error.message, what), error.code) as unknown as Error);
       }
     }
 

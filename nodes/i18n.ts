@@ -1,4 +1,6 @@
 // Texts shared by every node live in the account node's message catalogue.
+import fs from 'node:fs';
+import path from 'node:path';
 import { OpenApiError } from '../lib/errors';
 import type { NodeAPI } from './red';
 
@@ -33,4 +35,85 @@ export function localize(RED: NodeAPI, err: OpenApiError): OpenApiError {
     err.message = text(RED, `errors.${err.reason}`, err.message, { parameter: err.parameter, ...err.limits });
   }
   return err;
+}
+
+// ---------------------------------------------------------------------------
+// What to check for a code: vendor codes per platform, and our own transport codes.
+
+type Catalogue = Record<string, unknown>;
+const catalogues = new Map<string, Catalogue>();
+
+/** The account node's catalogue in one language, as shipped next to the node files. */
+export function catalogue(lang: 'en-US' | 'zh-CN'): Catalogue {
+  let found = catalogues.get(lang);
+  if (!found) {
+    const file = path.join(__dirname, 'locales', lang, 'iot-openapi-account.json');
+    found = JSON.parse(fs.readFileSync(file, 'utf8')) as Catalogue;
+    catalogues.set(lang, found);
+  }
+  return found;
+}
+
+/** A dotted key of a catalogue, with `__name__` filled in; '' when there is none. */
+export function lookUp(cat: Catalogue, key: string, vars: Record<string, unknown> = {}): string {
+  let found: unknown = cat;
+  for (const part of key.split('.')) found = found !== null && typeof found === 'object' ? (found as Catalogue)[part] : undefined;
+  if (typeof found !== 'string') return '';
+  return found.replace(/__(\w+)__/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
+}
+
+/** The catalogue keys that may explain `code` of `platform`, most specific first. */
+export function hintKeys(platform: string | undefined, code: string | number | undefined): string[] {
+  const name = code === undefined ? '' : String(code);
+  if (!/^[A-Za-z0-9_]{1,40}$/.test(name)) return [];
+  const keys: string[] = [];
+  if (platform && /^[a-z-]+$/.test(platform)) keys.push(`iot-openapi.vendorCodes.${platform}.${name}`);
+  keys.push(`iot-openapi.codeHints.${name}`);
+  return keys;
+}
+
+/** What to check for this error, from a catalogue (the editor's language, for the admin route); '' when nothing is known. */
+export function hintIn(cat: Catalogue, platform: string | undefined, code: string | number | undefined): string {
+  for (const key of hintKeys(platform, code)) {
+    const found = lookUp(cat, key);
+    if (found) return found;
+  }
+  return '';
+}
+
+/**
+ * What to check for this error, in the runtime's language. Runtimes that do
+ * not translate (an embedding without i18n) get the English catalogue.
+ */
+export function hint(RED: NodeAPI, error: Pick<OpenApiError, 'platform' | 'code'>): string {
+  for (const key of hintKeys(error.platform, error.code)) {
+    const local = key.slice('iot-openapi.'.length);
+    const found = text(RED, local, lookUp(catalogue('en-US'), key));
+    if (found) return found;
+  }
+  return '';
+}
+
+/** One line: code, text and, where known, what to check. */
+export function failureLine(code: unknown, message: string, what: string): string {
+  const head = message.startsWith(`${String(code)}:`) ? message : `${String(code)}: ${message}`;
+  return what ? `${head} — ${what}` : head;
+}
+
+/**
+ * What a failing node hands to done(). Node-RED shows an Error in the debug
+ * sidebar as an object to unfold (name, message, code, stack), and its server
+ * log line without the code. A String object is shown and logged as the text
+ * itself, while the Catch node still reads its `code` (Flow.handleError copies
+ * `code` from whatever it is given, and takes the message from toString()).
+ * The class name is what the sidebar shows as its type; it must not contain
+ * "error", or the sidebar would try to read the text as JSON.
+ */
+export class Failure extends String {
+  readonly code: string | number;
+
+  constructor(line: string, code: string | number) {
+    super(line);
+    this.code = code;
+  }
 }

@@ -1,13 +1,12 @@
 // The config node: one vendor account, its credentials, and the one client
 // (session, token, keep-alive connection) every action node using it shares.
-import fs from 'node:fs';
 import path from 'node:path';
 import { OpenApiClient, resolveBaseUrl } from '../lib/client';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/lockout';
 import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
-import { localize } from './i18n';
+import { catalogue, hintIn, localize, lookUp } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
 import { PICKERS, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
@@ -45,16 +44,63 @@ function accountConfig(settings: Record<string, unknown>, credentials: Record<st
   } as AccountConfig;
 }
 
+/** The language of the editor that asks, from its Accept-Language. */
+function editorLanguage(acceptLanguage: string): 'en-US' | 'zh-CN' {
+  return /^zh/i.test(acceptLanguage.trim()) ? 'zh-CN' : 'en-US';
+}
+
 /** The editor's texts of the account node in `lang`, for answers of the admin route. */
-function editorTexts(lang: string): (key: string, vars?: Record<string, unknown>) => string {
-  const dir = path.join(__dirname, 'locales', /^zh/i.test(lang) ? 'zh-CN' : 'en-US');
-  const own = JSON.parse(fs.readFileSync(path.join(dir, 'iot-openapi-account.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-  return (key, vars = {}) => {
-    let found: unknown = own;
-    for (const part of key.split('.')) found = (found as Record<string, unknown> | undefined)?.[part];
-    if (typeof found !== 'string') return '';
-    return found.replace(/__(\w+)__/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
-  };
+function editorTexts(lang: 'en-US' | 'zh-CN'): (key: string, vars?: Record<string, unknown>) => string {
+  const own = catalogue(lang);
+  return (key, vars = {}) => lookUp(own, key, vars);
+}
+
+/** A phone number as the Test connection shows it: 138****0000. */
+function maskPhone(phone: string): string {
+  const digits = phone.trim();
+  if (digits.length <= 4) return '*'.repeat(digits.length);
+  const keep = digits.length >= 11 ? 3 : Math.min(3, digits.length - 4);
+  return digits.slice(0, keep) + '*'.repeat(digits.length - keep - 4) + digits.slice(-4);
+}
+
+/** A vendor's value shown in the editor: a short single line, or nothing. */
+function shown(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') return '';
+  return [...String(value)].map((c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('').trim().slice(0, 64);
+}
+
+/** Who the test logged in as, and what one cheap call more tells: the line the editor shows, and its parts. */
+interface Connected {
+  user: string;
+  devices?: number;
+  model?: string;
+}
+
+async function connectedAs(client: OpenApiClient, config: AccountConfig): Promise<Connected> {
+  switch (config.platform) {
+    case 'quectel-app': {
+      const out: Connected = { user: `+${config.internationalCode} ${maskPhone(shown(config.credentials.phone))}` };
+      // Page 1 with one device: the answer holds the total.
+      const total = Number(((await client.call('quectel-app.listDevices', { page: 1, pageSize: 1 }).catch(() => undefined))?.raw?.data as { total?: unknown } | undefined)?.total);
+      if (Number.isInteger(total) && total >= 0) out.devices = total;
+      return out;
+    }
+    case 'quectel-saas':
+      return { user: shown(config.credentials.accessKey) };
+    case 'onbright':
+      return { user: shown(config.credentials.clientId) };
+    case 'novastar': {
+      const out: Connected = { user: `pId ${shown(config.credentials.pId)}` };
+      const device = (await client.call('novastar.readDevice', { deviceId: 0 }).catch(() => undefined))?.data as Record<string, unknown> | undefined;
+      const name = shown(device?.name);
+      const modelId = shown(device?.modelId);
+      const model = [name, modelId && (name ? `(${modelId})` : modelId)].filter(Boolean).join(' ');
+      if (model) out.model = model;
+      return out;
+    }
+    default:
+      return { user: '' };
+  }
 }
 
 export = function register(RED: NodeAPI): void {
@@ -109,7 +155,8 @@ export = function register(RED: NodeAPI): void {
   // saved ones, so a stored secret is never sent somewhere new; its refusals
   // count toward the same cap as the running nodes'.
   RED.httpAdmin.post('/iot-openapi-account/test', RED.auth.needsPermission('iot-openapi-account.write'), async (req: AdminRequest, res: AdminResponse) => {
-    const t = editorTexts(String(req.headers?.['accept-language'] ?? ''));
+    const lang = editorLanguage(String(req.headers?.['accept-language'] ?? ''));
+    const t = editorTexts(lang);
     const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (contentType !== 'application/json') {
       res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
@@ -121,6 +168,8 @@ export = function register(RED: NodeAPI): void {
     const config = accountConfig(body, credentials);
     let client: OpenApiClient | undefined;
     try {
+      // A calling code is digits only: anything else would be signed and sent as it is.
+      if (config.platform === 'quectel-app' && !/^\d{1,4}$/.test(config.internationalCode ?? '')) throw invalidInput('internationalCode', 'pattern');
       const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
       const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
       const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
@@ -135,12 +184,18 @@ export = function register(RED: NodeAPI): void {
       }
       client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
       await client.testConnection();
-      res.json({ ok: true, message: t('iot-openapi-account.test.ok') });
+      // Best effort: the login worked, whatever these extra calls answer.
+      const who = await connectedAs(client, config);
+      const parts = [t('iot-openapi-account.test.okAs', { user: who.user })];
+      if (who.devices !== undefined) parts.push(t('iot-openapi-account.test.devices', { count: who.devices }));
+      if (who.model) parts.push(t('iot-openapi-account.test.processor', { model: who.model }));
+      res.json({ ok: true, message: parts.join(lang === 'zh-CN' ? '，' : ', '), ...who });
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
       if (isVendorAnswer(e)) {
         const message = e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '';
-        res.json({ ok: false, code: e.code, message: message || e.message });
+        const hint = hintIn(catalogue(lang), e.platform ?? config.platform, e.code);
+        res.json({ ok: false, code: e.code, message: message || e.message, ...(hint ? { hint } : {}) });
       } else {
         res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
       }
@@ -154,7 +209,7 @@ export = function register(RED: NodeAPI): void {
   // the Test connection: permission, JSON only; and only the running account's
   // own client, so nothing goes anywhere but its saved host.
   RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('flows.write'), async (req: AdminRequest, res: AdminResponse) => {
-    const t = editorTexts(String(req.headers?.['accept-language'] ?? ''));
+    const t = editorTexts(editorLanguage(String(req.headers?.['accept-language'] ?? '')));
     const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (contentType !== 'application/json') {
       res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });

@@ -407,7 +407,37 @@ describe('editor (headless Chromium)', function () {
       assert.equal(accepted.ok, true, `${platform}: the demo credentials log in (${accepted.text})`);
       for (const s of secrets) assert.ok(!accepted.text.includes(s), `${platform}: no secret in the result`);
     }
+    // The dialog now holds the good App values: the result says who, and how many devices.
+    const uid = sim.state.users.get(DEMO.quectelApp.phone)?.uid;
+    const devices = sim.state.devices.filter((d) => d.uid === uid).length;
+    const masked = `${DEMO.quectelApp.phone.slice(0, 3)}****${DEMO.quectelApp.phone.slice(-4)}`;
+    const who = await testConnection(page);
+    assert.equal(who.ok, true, who.text);
+    const user = `+${DEMO.quectelApp.internationalCode} ${masked}`;
+    assert.equal(who.text, `${accountText('en-US', 'iot-openapi-account.test.okAs', { user })}, ${accountText('en-US', 'iot-openapi-account.test.devices', { count: String(devices) })}`);
+    await shot(page, 'account-test-connected');
+    // Any change of the dialog clears the result: it described other values.
+    const result = page.locator('#iot-openapi-account-test-result');
     await page.locator('#node-config-input-name').fill('Simulator (E2E)');
+    await result.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    assert.equal(await result.innerText(), '', 'the old result is gone');
+    // A country code that is not 1 to 4 digits is flagged in the dialog; nothing is sent.
+    const logins = sim.counters.logins['quectel-app'];
+    await fillAccount(page, { internationalCode: '+86' });
+    const flagged = await testConnection(page);
+    assert.equal(flagged.ok, false);
+    assert.equal(flagged.text, accountText('en-US', 'iot-openapi-account.test.checkCountry'));
+    assert.equal(sim.counters.logins['quectel-app'], logins, 'no login was sent');
+    await fillAccount(page, { internationalCode: DEMO.quectelApp.internationalCode });
+    await result.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    // A refusal: the vendor's code and text, and what to check.
+    await fillAccount(page, { userDomainSecret: 'not-the-domain-secret' });
+    const refused = await testConnection(page);
+    assert.equal(refused.ok, false);
+    const secretHint = accountText('en-US', 'iot-openapi.vendorCodes.quectel-app.5420');
+    assert.match(refused.text, new RegExp(`^${APP_CODES.SIGNATURE}: .+ — `), refused.text);
+    assert.ok(refused.text.endsWith(` — ${secretHint}`), refused.text);
+    await fillAccount(page, { userDomainSecret: DEMO.quectelApp.userDomainSecret });
     await shot(page, 'account-dialog');
 
     await page.locator('#node-config-dialog-ok').click();

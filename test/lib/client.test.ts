@@ -142,6 +142,15 @@ describe('client against the simulator', function () {
       await assert.rejects(c.call('quectel-saas.exportTsl', { productKey: 'nope00' }), { code: 70017 });
     });
 
+    it('lists the account\'s products, every page', async () => {
+      const c = client('quectel-saas');
+      const first = await call(c, 'quectel-saas.listProducts', { pageNum: 1, pageSize: 1 });
+      assert.equal((first.data as unknown[]).length, 1);
+      const all = await c.callAllPages('quectel-saas.listProducts', { pageSize: 1 });
+      assert.deepEqual(all.items.map((p) => (p as { productKey: string }).productKey).sort(), [...sim.state.products.keys()].sort());
+      assert.equal(all.pages, all.total);
+    });
+
     it('lists devices of a product, every page', async () => {
       const c = client('quectel-saas');
       const one = await call(c, 'quectel-saas.listDevices', { productKey: 'p11v14', pageNum: 1, pageSize: 5 });

@@ -73,7 +73,7 @@ describe(`Test connection route permissions (${process.env.NODE_RED_PACKAGE || '
   it('lets a user who may change accounts test one', async () => {
     const res = await post(await token('admin', 'admin-pass', '*'));
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ok: true, message: 'connected' });
+    assert.deepEqual(await res.json(), { ok: true, message: `connected as ${DEMO.quectelSaas.accessKey}`, user: DEMO.quectelSaas.accessKey });
     assert.equal(demo.sim.counters.logins['quectel-saas'], 1);
   });
 });
