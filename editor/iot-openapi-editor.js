@@ -20,11 +20,11 @@
     // Texts shared by every node of the package, and the account editor's own texts.
     function shared(key, opts) { return RED._(NS + ':iot-openapi.' + key, opts); }
     function own(key, opts) { return RED._(NS + ':iot-openapi-account.' + key, opts); }
-    // A text of a node's own catalogue, or undefined when it has none.
+    // A text of a node's own catalogue (its namespace is <package>/<node type>), or undefined when it has none.
     function nodeText(type, key, opts) {
         var full = type + '.' + key;
-        var found = RED._(full, opts);
-        return found && found !== full ? found : undefined;
+        var found = RED._('@iot-openapi/node-red-nodes/' + type + ':' + full, opts);
+        return found && found.indexOf(full) === -1 ? found : undefined;
     }
 
     function platformLabel(platform) {

@@ -195,7 +195,10 @@ async function deploy(page: Page): Promise<void> {
   await page.locator('#red-ui-header-button-deploy').click();
   await page.waitForFunction(() => {
     const { RED, $ } = globalThis as unknown as EditorGlobals;
-    if ($('#red-ui-deploy-dialog-confirm-deploy-deploy').is(':visible')) throw new Error('the editor asks to confirm the deploy: the flow has invalid nodes');
+    if ($('#red-ui-deploy-dialog-confirm-deploy-deploy').is(':visible')) {
+      const invalid = RED.nodes.filterNodes({}).filter((n) => n.valid === false).map((n) => `${n.type} ${n.id}: ${(n.validationErrors ?? []).join('; ')}`);
+      throw new Error(`the editor asks to confirm the deploy: the flow has invalid nodes (${invalid.join(' | ')})`);
+    }
     return !RED.nodes.dirty() && $('#red-ui-header-button-deploy').is('.disabled');
   }, undefined, { timeout: WAIT_MS });
 }
@@ -692,8 +695,8 @@ describe('editor (headless Chromium)', function () {
     const z = 'tab-e2e-catalogue';
     await importFlow(page, [
       { id: z, type: 'tab', label: 'E2E catalogue' },
-      { id: 'e2e-screen', type: 'novastar-screen', z, name: '', account: 'acc-novastar', operation: 'fadeToBlack', x: 200, y: 80, wires: [[]] },
-      { id: 'e2e-list', type: 'quectel-list-devices', z, name: '', account: '', x: 200, y: 160, wires: [[]] },
+      { id: 'e2e-cat-screen', type: 'novastar-screen', z, name: '', account: 'acc-novastar', operation: 'fadeToBlack', x: 200, y: 80, wires: [[]] },
+      { id: 'e2e-cat-list', type: 'quectel-list-devices', z, name: '', account: '', x: 200, y: 160, wires: [[]] },
     ]);
     await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
     const edit = async (id: string, field: string) => {
@@ -709,7 +712,7 @@ describe('editor (headless Chromium)', function () {
     };
 
     // The account list offers only NovaStar accounts, and a new account starts as NovaStar.
-    await edit('e2e-screen', 'paramType');
+    await edit('e2e-cat-screen', 'paramType');
     const offered = await page.evaluate(() => {
       const { $ } = globalThis as unknown as EditorGlobals;
       const out: string[] = [];
@@ -744,14 +747,14 @@ describe('editor (headless Chromium)', function () {
     await done();
     const invalid = await page.evaluate(() => {
       const { RED } = globalThis as unknown as EditorGlobals;
-      const n = RED.nodes.node('e2e-screen')!;
+      const n = RED.nodes.node('e2e-cat-screen')!;
       return { valid: n.valid, errors: n.validationErrors ?? [] };
     });
     assert.equal(invalid.valid, false);
     assert.ok(invalid.errors.some((e) => /brightness.*0.*100/.test(e)), JSON.stringify(invalid.errors));
 
     // Pickers: a screen, then that screen's presets, read from the simulator through the saved account.
-    await edit('e2e-screen', 'screenId');
+    await edit('e2e-cat-screen', 'screenId');
     await page.locator('#node-input-operation').selectOption('playPreset');
     await page.locator('#iot-openapi-pick-screenId').click();
     const screens = page.locator('#iot-openapi-picked-screenId');
@@ -765,13 +768,13 @@ describe('editor (headless Chromium)', function () {
     await shot(page, 'picker');
     await done();
     const picked = await page.evaluate(() => {
-      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-screen')!;
+      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-cat-screen')!;
       return { screenId: n.screenId, presetId: n.presetId, valid: n.valid };
     });
     assert.deepEqual(picked, { screenId: '0', presetId: String(demo.sim.state.presets.find((p) => p.screenId === 0)!.presetId), valid: true });
 
     // Without an account, a list node shows the fields of its first platform only, each once.
-    await edit('e2e-list', 'pkList');
+    await edit('e2e-cat-list', 'pkList');
     const rows = await page.evaluate(() => {
       const { $ } = globalThis as unknown as EditorGlobals;
       const out: string[] = [];
@@ -780,13 +783,37 @@ describe('editor (headless Chromium)', function () {
     });
     assert.deepEqual(rows.sort(), ['deviceName', 'dk', 'page', 'pageSize', 'pkList']);
     // And a new account from here starts as Quectel App, the node's first platform.
-    await page.locator('#node-input-account').selectOption('_ADD_');
-    await page.locator('#node-input-lookup-account').click();
+    await page.locator('#node-input-btn-account-add').click();
     await page.locator('#node-config-input-platform').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#node-config-input-platform').inputValue(), 'quectel-app');
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-config-input-platform').waitFor({ state: 'detached' });
     await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+  });
+
+  it('h. a failed call shows one readable line in the debug sidebar: the vendor\'s code, its text and what to check', async function () {
+    // A fresh editor: this one saw another editor deploy, and would ask to merge.
+    await page.close();
+    page = await openEditor(context, demo.editorUrl, (message) => pageErrors.push(message));
+    const z = 'tab-e2e-error';
+    await importFlow(page, [
+      { id: z, type: 'tab', label: 'E2E error' },
+      { id: 'e2e-err-inject', type: 'inject', z, name: 'unknown product', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, x: 140, y: 80, wires: [['e2e-err-tsl']] },
+      { id: 'e2e-err-tsl', type: 'quectel-export-tsl', z, name: '', account: 'acc-quectel-saas', productKey: 'nope00', productKeyType: 'str', x: 360, y: 80, wires: [[]] },
+    ]);
+    await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
+    await deploy(page);
+    await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.sidebar.show('debug'));
+    await page.locator('#e2e-err-inject .red-ui-flow-node-button-button').click();
+    const hint = lookup(readJson(path.join(LOCALES, 'en-US', 'iot-openapi-account.json')), 'iot-openapi.vendorCodes.quectel-saas.70017');
+    const message = page.locator('.red-ui-debug-msg', { hasText: '70017' }).first();
+    await message.waitFor({ state: 'visible' });
+    const text = collapse(await message.locator('.red-ui-debug-msg-payload').innerText());
+    assert.match(text, /^"?70017: [^\n]+$/, `one line that starts with the code: "${text}"`);
+    assert.ok(text.includes(hint), `"${hint}" in "${text}"`);
+    assert.equal(await message.locator('.red-ui-debug-msg-expandable').count(), 0, 'a line of text, not an object to unfold');
+    await shot(page, 'readable-error');
   });
 
   it('raised no uncaught error in the editor', function () {
