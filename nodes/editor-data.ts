@@ -1,11 +1,12 @@
 // What the editor knows about each node, made from the catalogue and the node
 // specs at build time: the fields, where each one applies (operation and
 // platform), its type, and the rules that mark a node invalid before deploy.
-// The build writes it into resources/iot-openapi-editor.js and writes each
-// node's form rows into its .html, so an editor cannot disagree with the
-// catalogue. Nothing here imports Node-RED.
+// The build writes it into resources/iot-openapi-editor.js, and writes each
+// action node's .js and .html (from nodes/action-node.html, with its form
+// rows), so an editor cannot disagree with the catalogue. Nothing here
+// imports Node-RED.
 import { getOperation, type ParamSpec } from '../lib/operations';
-import { CREDENTIAL_FIELDS, PLATFORMS, type Platform } from '../lib/types';
+import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type Platform } from '../lib/types';
 import { KNOWN_HOSTS } from '../lib/platforms';
 import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
@@ -181,6 +182,28 @@ export function fieldRows(node: EditorNode, tips: readonly string[] = []): strin
       ...(p.format === 'epoch-ms' ? [`        <div class="iot-openapi-date" style="margin:4px 0 0 114px"><input type="datetime-local" step="1" id="iot-openapi-date-${p.prop}" style="width:auto"></div>`] : []),
       ...(p.picker ? [`        <div class="iot-openapi-picked" style="display:none; margin:4px 0 0 114px"><select id="iot-openapi-picked-${p.prop}" style="width:70%"></select></div>`] : []),
       ...(tips.includes(p.prop) ? [`        <div class="form-tips" style="margin:4px 0 0 114px"><span data-i18n="[html]${node.type}.tip.${p.prop}"></span></div>`] : []),
+      '    </div>',
+    );
+  }
+  if (node.raw) {
+    // The generic request node: a method (NovaStar calls are always POST) and a path.
+    const rest = node.platforms.filter((p) => p !== 'novastar').join(' ');
+    rows.push(
+      `    <div class="form-row" data-platforms="${rest}">`,
+      `        <label for="node-input-method" ${LABEL}><i class="fa fa-tasks"></i> <span data-i18n="${node.type}.label.method"></span></label>`,
+      '        <select id="node-input-method" style="width:70%">',
+      ...HTTP_METHODS.map((m) => `            <option value="${m}">${m}</option>`),
+      '        </select>',
+      '    </div>',
+      '    <div class="form-row form-tips" data-platforms="novastar">',
+      `        <span data-i18n="[html]${node.type}.tip.novastar"></span>`,
+      '    </div>',
+      '    <div class="form-row">',
+      `        <label for="node-input-path" ${LABEL}><i class="fa fa-globe"></i> <span data-i18n="${node.type}.label.path"></span></label>`,
+      '        <input type="text" id="node-input-path" style="width:70%">',
+      '    </div>',
+      '    <div class="form-row form-tips">',
+      `        <span data-i18n="[html]${node.type}.tip.message"></span>`,
       '    </div>',
     );
   }

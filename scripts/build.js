@@ -23,23 +23,24 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 const nodesOut = path.join(dist, 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
 const { editorData, editorNode, fieldRows, credentialRows } = require(path.join(nodesOut, 'editor-data.js'));
-const { nodeSpec } = require(path.join(nodesOut, 'specs.js'));
-const FIELDS = '<!-- iot-openapi:fields -->';
-const CREDENTIALS = '<!-- iot-openapi:credentials -->';
-for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
-  if (!file.endsWith('.html')) continue;
-  let html = fs.readFileSync(path.join(root, 'nodes', file), 'utf8');
-  const type = file.replace(/\.html$/, '');
-  if (html.includes(FIELDS)) {
-    // A parameter with a tip in the node's texts gets it under its field.
-    const texts = JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
-    html = html.replace(FIELDS, fieldRows(editorNode(nodeSpec(type)), Object.keys(texts.tip ?? {})));
-  }
-  if (html.includes(CREDENTIALS)) {
-    const texts = JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', 'iot-openapi-account.json'), 'utf8'))['iot-openapi-account'];
-    html = html.replace(CREDENTIALS, credentialRows(Object.keys(texts.placeholder)));
-  }
-  fs.writeFileSync(path.join(nodesOut, file), html);
+const { NODE_SPECS } = require(path.join(nodesOut, 'specs.js'));
+const texts = (type) => JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
+
+// The account node's editor, with its credential fields.
+const account = fs.readFileSync(path.join(root, 'nodes', 'iot-openapi-account.html'), 'utf8')
+  .replace('<!-- iot-openapi:credentials -->', credentialRows(Object.keys(texts('iot-openapi-account').placeholder)));
+fs.writeFileSync(path.join(nodesOut, 'iot-openapi-account.html'), account);
+
+// Every action node: a runtime file and an editor made from its spec; a parameter
+// with a tip in the node's texts gets it under its field.
+const template = fs.readFileSync(path.join(root, 'nodes', 'action-node.html'), 'utf8').replace(/^<!--.*-->\n/, '');
+for (const spec of NODE_SPECS) {
+  const rows = fieldRows(editorNode(spec), Object.keys(texts(spec.type).tip ?? {}));
+  fs.writeFileSync(path.join(nodesOut, `${spec.type}.html`), template.replaceAll('__TYPE__', spec.type).replace('<!-- iot-openapi:fields -->', rows));
+  fs.writeFileSync(
+    path.join(nodesOut, `${spec.type}.js`),
+    `// Made by scripts/build.js from nodes/specs.ts.\n'use strict';\nconst { registerActionNode } = require('./action-node');\nconst { nodeSpec } = require('./specs');\nmodule.exports = (RED) => registerActionNode(RED, nodeSpec('${spec.type}'));\n`,
+  );
 }
 const resources = path.join(root, 'resources');
 fs.mkdirSync(resources, { recursive: true });

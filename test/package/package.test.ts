@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { NODE_SPECS } from '../../nodes/specs';
 
 const root = path.resolve(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -29,6 +30,11 @@ describe('package: Flow Library checks', () => {
   });
 
   const types = Object.keys(pkg['node-red'].nodes);
+  it('lists the account and every node of the specs in node-red.nodes, each built by the build', () => {
+    assert.deepEqual(types.sort(), ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type)].sort());
+    for (const type of types) assert.equal(pkg['node-red'].nodes[type], `dist/nodes/${type}.js`);
+  });
+
   it('every node file exists after the build, with an editor that registers it literally', () => {
     for (const type of types) {
       const js = path.join(root, pkg['node-red'].nodes[type]);
