@@ -2,21 +2,14 @@
 // route fills a list from a saved account, takes JSON only, and reaches
 // nothing but that account's own host.
 import assert from 'node:assert/strict';
-import { startSimulator, type Simulator } from '../../simulator';
-import { ALL_NODES, RED_PACKAGE, accounts, helper } from '../support/red';
+import type { Simulator } from '../../simulator';
+import { ALL_NODES, RED_PACKAGE, accounts, helper, useRuntime } from '../support/red';
 
 describe(`picker route (${RED_PACKAGE})`, function () {
   this.timeout(30_000);
   let sim: Simulator;
 
-  before(async () => {
-    sim = await startSimulator({ quiet: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s));
   beforeEach(async () => {
     sim.reset();
     const { nodes, credentials } = accounts(sim);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets } from '../support/accounts';
-import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait } from '../support/red';
+import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, useRuntime } from '../support/red';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LANGS = ['en-US', 'zh-CN'] as const;
@@ -54,14 +54,7 @@ describe(`failures read as one line (${RED_PACKAGE})`, function () {
   const en = readCatalogue('en-US');
   const secretHint = at(en, 'iot-openapi.vendorCodes.quectel-app.5420') as string;
 
-  before(async () => {
-    sim = await startSimulator({ fixedSmsCode: true, quiet: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s), { fixedSmsCode: true });
   beforeEach(() => sim.reset());
   afterEach(async () => {
     await helper.unload();

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import type { Platform } from '../../lib/types';
-import { ALL_NODES, RED_PACKAGE, coreNode, helper } from '../support/red';
+import { ALL_NODES, RED_PACKAGE, coreNode, helper, useRuntime } from '../support/red';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DIR = path.join(ROOT, 'examples');
@@ -79,15 +79,8 @@ describe('example flows', () => {
     this.timeout(60_000);
     let sim: Simulator;
 
-    before(async () => {
-      sim = await startSimulator({ fixedSmsCode: true, quiet: true });
-      await helper.startServer();
-    });
-    after(async () => {
-      await helper.unload();
-      await helper.stopServer();
-      await sim.close();
-    });
+    useRuntime((s) => (sim = s), { fixedSmsCode: true });
+    after(() => helper.unload());
 
     it('starts, and every inject ends in a result or a vendor\'s answer on a Catch node, never a transport failure', async () => {
       const flow: FlowNode[] = [];

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { migrateSettings } from '../../nodes/action-node';
 import { NODE_SPECS, nodeSpec, type ActionNodeSpec } from '../../nodes/specs';
-import { startSimulator, type Simulator } from '../../simulator';
-import { RED_PACKAGE, helper } from '../support/red';
+import type { Simulator } from '../../simulator';
+import { RED_PACKAGE, helper, useRuntime } from '../support/red';
 import { FlowHarness } from '../support/harness';
 
 describe('settings migrations', () => {
@@ -44,14 +44,7 @@ describe(`a flow saved before settings had a version (${RED_PACKAGE})`, function
   let sim: Simulator;
   const h = new FlowHarness(() => sim);
 
-  before(async () => {
-    sim = await startSimulator({ quiet: true, fixedSmsCode: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s), { fixedSmsCode: true });
   afterEach(() => helper.unload());
 
   // Today's property names as an earlier version saved them: no settingsVersion, types as then.

@@ -1,9 +1,9 @@
 // Every node and operation in the real Node-RED runtime against the simulator over HTTP.
 import assert from 'node:assert/strict';
 import { desDecrypt } from '../../lib/crypto';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets, issuedTokens } from '../support/accounts';
-import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, type Outcome } from '../support/red';
+import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, type Outcome, useRuntime } from '../support/red';
 
 interface Case {
   title: string;
@@ -27,14 +27,7 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
   this.timeout(20000);
   let sim: Simulator;
 
-  before(async () => {
-    sim = await startSimulator({ fixedSmsCode: true, quiet: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s), { fixedSmsCode: true });
   beforeEach(() => sim.reset());
   afterEach(async () => {
     await helper.unload();

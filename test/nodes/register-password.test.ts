@@ -3,10 +3,10 @@
 // variable, a message, or a plain setting saved by an earlier version. The real
 // Node-RED runtime against the simulator over HTTP on loopback.
 import assert from 'node:assert/strict';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import { assertFreeOf } from '../support/accounts';
 import { FlowHarness, type Outcome } from '../support/harness';
-import { RED_PACKAGE, helper } from '../support/red';
+import { RED_PACKAGE, helper, useRuntime } from '../support/red';
 
 const REGISTER = '/v2/enduser/enduserapi/v2/phonePwdRegister';
 const sendSms = { id: 'sms', type: 'quectel-send-sms', account: 'acc-quectel-app', codeType: '3', codeTypeType: 'num' };
@@ -29,14 +29,7 @@ describe(`the register node's password (${RED_PACKAGE})`, function () {
   let sim: Simulator;
   const h = new FlowHarness(() => sim);
 
-  before(async () => {
-    sim = await startSimulator({ fixedSmsCode: true, quiet: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s), { fixedSmsCode: true });
   beforeEach(() => sim.reset());
   afterEach(async () => {
     await helper.unload();

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets } from '../support/accounts';
-import { ALL_NODES, RED_PACKAGE, flowWith, helper } from '../support/red';
+import { ALL_NODES, RED_PACKAGE, flowWith, helper, useRuntime } from '../support/red';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const catalogue = (lang: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', lang, 'iot-openapi-account.json'), 'utf8'));
@@ -17,14 +17,7 @@ describe(`Test connection: who, what, and what to check (${RED_PACKAGE})`, funct
   const en = catalogue('en-US');
   const zh = catalogue('zh-CN');
 
-  before(async () => {
-    sim = await startSimulator({ fixedSmsCode: true, quiet: true });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
+  useRuntime((s) => (sim = s), { fixedSmsCode: true });
   beforeEach(async () => {
     sim.reset();
     const { flow, credentials } = flowWith(sim, { type: 'quectel-send-sms', account: 'acc-quectel-saas' });

@@ -2,7 +2,7 @@
 // nodes, against the simulator. NODE_RED_PACKAGE picks the runtime: `node-red`
 // (4.x, Node 20) or `node-red-5` (5.x, Node 22).
 import path from 'node:path';
-import type { Simulator } from '../../simulator';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator';
 import { DEMO } from '../../simulator';
 import { NODE_SPECS } from '../../nodes/specs';
 import type { Platform } from '../../lib/types';
@@ -118,5 +118,22 @@ export function sendAndWait(msg: object, timeoutMs = 10_000): Promise<Outcome> {
       resolve({ error: m.error, caughtMsg: m });
     }) as never);
     helper.getNode('n1').receive(msg);
+  });
+}
+
+/**
+ * Mocha hooks for a suite of runtime tests: a quiet simulator, handed to
+ * `use`, and the runtime's admin server, both started once and stopped after.
+ */
+export function useRuntime(use: (sim: Simulator) => void, options: SimulatorOptions = {}): void {
+  let sim: Simulator | undefined;
+  before(async () => {
+    sim = await startSimulator({ quiet: true, ...options });
+    use(sim);
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim?.close();
   });
 }
