@@ -109,6 +109,7 @@ export class OpenApiClient {
             options.refusals ?? processRefusals,
             { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
             Object.values(credentials),
+            (text) => redactText(text, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]),
           ),
         },
       );

@@ -109,6 +109,8 @@ export class LoginGuard {
     identity: AccountIdentity,
     /** Every credential value: a change of any of them lets logins resume. */
     private readonly secrets: readonly string[],
+    /** Scrubs what the vendor said of anything secret before it is kept (the vendor may echo the request). */
+    private readonly scrub: (text: string) => string = (text) => text,
     private readonly now: () => number = Date.now,
   ) {
     this.key = sha256(`${identity.platform}\n${identity.host.toLowerCase()}\n${identity.user}`);
@@ -142,7 +144,7 @@ export class LoginGuard {
       count,
       stopped: count >= MAX_REFUSALS || stop !== undefined,
       code: error.code,
-      message: error.vendorMessage ?? error.message,
+      message: this.scrub(error.vendorMessage ?? error.message).slice(0, 300),
       at: this.now(),
     };
     if (stop?.blockMs !== undefined) record.until = this.now() + stop.blockMs;

@@ -10,8 +10,7 @@ import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
 import { Failure, failureLine, hint, localize, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 import type { ActionNodeSpec } from './specs';
-import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
-
+import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 
 type Done = (err?: Error) => void;
 type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
@@ -26,15 +25,11 @@ interface Setting {
 }
 
 const PER_MESSAGE_TYPES = new Set(['msg', 'flow', 'global']);
-/** A setting of this type is kept in the node's credentials: never in the flow file, never sent back to the editor. */
-const CREDENTIAL_TYPE = 'cred';
 
 /** A payload that only starts the call (an inject node's timestamp, nothing): parameters then come from the settings. */
 function isTrigger(payload: unknown): boolean {
   return payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
 }
-
-
 
 /**
  * Brings settings saved by an older version of a node up to date, one
@@ -124,7 +119,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       }
     }
 
-    const maxPages = config.maxPages === undefined || config.maxPages === '' ? DEFAULT_MAX_PAGES : Number(config.maxPages);
+    // Pages read at most when reading every page; a setting that is not 1 to 10,000 falls back to the default.
+    const pagesSetting = Number(config.maxPages);
+    const maxPages = Number.isInteger(pagesSetting) && pagesSetting >= 1 && pagesSetting <= 10_000 ? pagesSetting : DEFAULT_MAX_PAGES;
 
     let unwatch = () => {};
     if (!account) {

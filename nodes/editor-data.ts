@@ -8,7 +8,7 @@
 import { getOperation, type ParamSpec } from '../lib/operations';
 import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type Platform } from '../lib/types';
 import { KNOWN_HOSTS } from '../lib/platforms';
-import { CHOICE_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
+import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
 
 /** The checks one parameter gets where it applies: `<operation>@<platform>`. */
@@ -100,7 +100,7 @@ export function editorNode(spec: ActionNodeSpec): EditorNode {
         let param = params.get(p.name);
         if (!param) {
           param = { name: p.name, prop: settingName(p.name), kind: p.type, defaultType: DEFAULT_TYPES[p.type], rules: {} };
-          if (p.secret) Object.assign(param, { secret: true, credential: credentialName(p.name), defaultType: 'cred' });
+          if (p.secret) Object.assign(param, { secret: true, credential: credentialName(p.name), defaultType: CREDENTIAL_TYPE });
           // Fixed values are chosen from a list of words.
           if (p.enum) param.defaultType = CHOICE_TYPE;
           if (p.format) param.format = p.format;

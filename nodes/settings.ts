@@ -20,5 +20,8 @@ export function credentialName(param: string): string {
 /** The type a new setting starts with. */
 export const DEFAULT_TYPES: Readonly<Record<ParamType, string>> = { string: 'str', integer: 'num', array: 'json', object: 'json' };
 
+/** A setting of this type is kept in the node's credentials: never in the flow file, never sent back to the editor. */
+export const CREDENTIAL_TYPE = 'cred';
+
 /** A setting chosen from a list of the values the catalogue allows; read as it is. */
 export const CHOICE_TYPE = 'choice';

@@ -18,6 +18,7 @@ const MAX_TOKEN_AGE_MS = 60 * 60_000;
 export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const creds = config.credentials;
+  let lastPassword: string | undefined;
 
   function tokenSet(answer: ReadAnswer, path: string): TokenSet {
     const accessToken = str(answer.raw.access_token);
@@ -43,6 +44,8 @@ export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): Pl
     async login(): Promise<TokenSet> {
       const answer = await sendSigned(ctx, adapter, () => {
         const { username, password } = quectelSaasCredentials(creds.accessKey, creds.accessSecret, clock.now());
+        // A login in itself for ten minutes: never shown, should the vendor repeat it in a refusal.
+        lastPassword = password;
         return { ...LOGIN, query: { grant_type: 'password', username, password }, headers: {} };
       });
       return tokenSet(answer, LOGIN.path);
@@ -59,7 +62,7 @@ export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): Pl
 
     renewAt: (t: TokenSet) => Math.min(t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10), t.obtainedAt + MAX_TOKEN_AGE_MS),
 
-    secrets: () => [creds.accessSecret],
+    secrets: () => [creds.accessSecret, ...(lastPassword ? [lastPassword] : [])],
     user: () => creds.accessKey,
     stopSignal: quectelStopSignal,
   };

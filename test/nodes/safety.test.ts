@@ -110,6 +110,29 @@ describe(`safe with a real account (${RED_PACKAGE})`, function () {
     });
   });
 
+  it('keeps no echoed secret in the file of refused logins', async () => {
+    // A vendor (or a gateway) that repeats the login request in its refusal.
+    sim.faults.echoRequestNext(Infinity, { path: APP_LOGIN, code: 5146 });
+    await h.load([listApp]);
+    const o = await h.send('list-app', { payload: 1 });
+    assert.equal(String(o.error?.code), '5146');
+    const sent = sim.requests.find((r) => r.path === APP_LOGIN)!;
+    const saved = fs.readFileSync(path.join(userDir, 'iot-openapi-refusals.json'), 'utf8');
+    for (const name of ['pwd', 'random', 'signature']) {
+      const value = sent.query[name];
+      assert.ok(value && value.length > 8, `the login sent ${name}`);
+      assert.ok(!saved.includes(value) && !saved.includes(encodeURIComponent(value)), `${name} is not in the file`);
+    }
+    // Quectel SaaS: the login's password is a hash of the secret and a time, a login in itself for ten minutes.
+    sim.faults.echoRequestNext(Infinity, { path: SAAS_LOGIN, code: 90048 });
+    await helper.unload();
+    await h.load([exportTsl]);
+    await h.send('tsl', { payload: 1 });
+    const password = sim.requests.find((r) => r.path === SAAS_LOGIN)!.query.password;
+    assert.ok(password && password.length === 64, 'the SaaS login sent its password hash');
+    assert.ok(!fs.readFileSync(path.join(userDir, 'iot-openapi-refusals.json'), 'utf8').includes(password), 'the SaaS password hash is not in the file');
+  });
+
   describe('the Test connection route', () => {
     /** Posts to the route as a browser would: the body as text, with the given headers. */
     function post(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) {
