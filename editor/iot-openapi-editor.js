@@ -421,6 +421,13 @@
                 this.selectedIndex = 0;
             }
         });
+        var watch = $('#node-input-watch');
+        if (watch.length) {
+            $('#node-input-interval').spinner({ min: spec.watch.minSeconds, max: 86400 });
+            watch.on('change', function () {
+                $('#iot-openapi-interval-row').toggle(watch.prop('checked'));
+            }).trigger('change');
+        }
         var maxPages = $('#node-input-maxPages');
         if (maxPages.length) {
             maxPages.spinner({ min: 1, max: 10000 });
@@ -505,6 +512,24 @@
                 validate: function (v, opt) {
                     var text = String(v === undefined ? '' : v).trim();
                     return text === '' || (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 10000) ? true : shared('errors.range', { parameter: 'maxPages', min: 1, max: 10000 });
+                }
+            };
+        }
+        if (spec.watch) {
+            defaults.watch = {
+                value: false,
+                validate: function (v, opt) {
+                    var on = v === true || v === 'true';
+                    var operation = current(this, 'node-input-operation', this.operation) || operations[0];
+                    return !on || spec.watch.operations.indexOf(operation) !== -1 ? true : shared('errors.enum', { parameter: 'operation', values: spec.watch.operations.join(', ') });
+                }
+            };
+            defaults.interval = {
+                value: spec.watch.defaultSeconds,
+                validate: function (v, opt) {
+                    var text = String(v === undefined ? '' : v).trim();
+                    var n = Number(text);
+                    return text === '' || (isFinite(n) && n >= spec.watch.minSeconds && n <= 86400) ? true : shared('errors.range', { parameter: 'interval', min: spec.watch.minSeconds, max: 86400 });
                 }
             };
         }

@@ -251,6 +251,59 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       }
     }
 
+    // Watch mode: the node's read operation every `interval` seconds, a message only when the answer changed.
+    let watcher: NodeJS.Timeout | undefined;
+    if (spec.watch && account && (config.watch === true || config.watch === 'true')) watcher = startWatching(spec.watch, account);
+
+    function startWatching(w: NonNullable<ActionNodeSpec['watch']>, watched: AccountNode): NodeJS.Timeout | undefined {
+      const operation = typeof config.operation === 'string' && config.operation !== '' ? config.operation : operationNames[0];
+      const seconds = config.interval === undefined || config.interval === '' ? w.defaultSeconds : Number(config.interval);
+      const refuse = (error: OpenApiError) => {
+        failed(localize(RED, error));
+        node.warn(error.message);
+        return undefined;
+      };
+      if (!w.operations.includes(operation)) return refuse(invalidInput('operation', 'enum', { values: w.operations.join(', ') }));
+      if (!Number.isFinite(seconds) || seconds < w.minSeconds || seconds > 86_400) return refuse(invalidInput('interval', 'range', { min: w.minSeconds, max: 86_400 }));
+      let previous: string | undefined;
+      let previousData: unknown = null;
+      let busy = false;
+      let lastFailure = '';
+      const poll = async () => {
+        // A slow answer is not overtaken by the next poll.
+        if (busy || !watched.client) return;
+        busy = true;
+        const msg: NodeMessage = { _msgid: RED.util.generateId(), topic: operation };
+        try {
+          const { result } = await call(watched.client, msg);
+          const data = 'items' in result ? result.items : result.data;
+          const seen = JSON.stringify(data);
+          lastFailure = '';
+          status({ fill: 'green', shape: 'dot', text: text(RED, 'status.watching', `watching every ${seconds} s`, { seconds }) });
+          if (seen === previous) return;
+          msg.payload = data;
+          msg.previous = previousData;
+          msg.openapi = result.meta;
+          previous = seen;
+          previousData = data;
+          node.send(msg);
+        } catch (err) {
+          const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
+          const what = hint(RED, error);
+          failed(error, what);
+          // Once per new failure, not every few seconds while it lasts.
+          if (String(error.code) !== lastFailure) {
+            lastFailure = String(error.code);
+            node.error(new Failure(failureLine(error.code, error.message, what), error.code), msg);
+          }
+        } finally {
+          busy = false;
+        }
+      };
+      void poll();
+      return setInterval(() => void poll(), seconds * 1000);
+    }
+
     node.on('input', (msg, send, done) => {
       const job = handle(msg, send, done).finally(() => inFlight.delete(job));
       inFlight.add(job);
@@ -258,6 +311,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
 
     node.on('close', (_removed, done) => {
       unwatch();
+      clearInterval(watcher);
       // Every message in flight ends (sent or failed) before the node is gone.
       void Promise.allSettled([...inFlight]).then(() => done());
     });

@@ -51,6 +51,7 @@ export interface EditorNode {
   params: EditorParam[];
   paged: boolean;
   raw: boolean;
+  watch?: ActionNodeSpec['watch'];
   version: number;
   migrations: Migration[];
 }
@@ -122,6 +123,7 @@ export function editorNode(spec: ActionNodeSpec): EditorNode {
     params: [...params.values()],
     paged: spec.paged === true,
     raw: spec.raw === true,
+    ...(spec.watch ? { watch: spec.watch } : {}),
     version: spec.migrations.length,
     migrations: spec.migrations,
   };
@@ -213,6 +215,20 @@ export function fieldRows(node: EditorNode, tips: readonly string[] = []): strin
       '    <div class="form-row" id="iot-openapi-maxPages-row">',
       `        <label for="node-input-maxPages" ${LABEL}><i class="fa fa-stop-circle-o"></i> <span data-i18n="@iot-openapi/node-red-nodes/iot-openapi-account:iot-openapi.label.maxPages"></span></label>`,
       '        <input type="text" id="node-input-maxPages" style="width:80px"> <span data-i18n="@iot-openapi/node-red-nodes/iot-openapi-account:iot-openapi.label.pages"></span>',
+      '    </div>',
+    );
+  }
+  if (node.watch) {
+    const shared = '@iot-openapi/node-red-nodes/iot-openapi-account:iot-openapi';
+    rows.push(
+      '    <div class="form-row">',
+      `        <label for="node-input-watch" ${LABEL}><i class="fa fa-eye"></i> <span data-i18n="${shared}.label.watch"></span></label>`,
+      '        <input type="checkbox" id="node-input-watch" style="display:inline-block; width:auto; vertical-align:top;">',
+      `        <label for="node-input-watch" style="width:auto;" data-i18n="${shared}.label.watchOn"></label>`,
+      '    </div>',
+      '    <div class="form-row" id="iot-openapi-interval-row">',
+      `        <label for="node-input-interval" ${LABEL}><i class="fa fa-clock-o"></i> <span data-i18n="${shared}.label.interval"></span></label>`,
+      `        <input type="text" id="node-input-interval" style="width:80px"> <span data-i18n="${shared}.label.seconds"></span>`,
       '    </div>',
     );
   }

@@ -19,6 +19,11 @@ export interface ActionNodeSpec {
   /** The generic request node: method and path instead of an operation. */
   raw?: boolean;
   /**
+   * Watch mode: the node polls one of these read operations every `interval`
+   * seconds (at least minSeconds) and sends only when the answer changed.
+   */
+  watch?: { operations: readonly string[]; minSeconds: number; defaultSeconds: number };
+  /**
    * How saved settings changed: migrations[i] takes settings of version i to
    * version i + 1. A flow saved before settings carried a version is version
    * 0. The current version is migrations.length.
@@ -73,6 +78,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'novastar-screen', ...NOVASTAR, migrations: FIRST,
+    watch: { operations: ['listScreens', 'readScreen', 'listPresets', 'listInputs', 'readDevice'], minSeconds: 2, defaultSeconds: 10 },
     operations: {
       listScreens: { novastar: 'novastar.listScreens' },
       readScreen: { novastar: 'novastar.readScreen' },
