@@ -65,7 +65,7 @@ function signedAnswer(sim: SimCore, requestTimeStamp: string, status: number, ms
     while (String(other) === requestTimeStamp) other++;
     sign = signOver(String(other));
   }
-  const answer: Record<string, unknown> = { [statusKey(sim)]: status, msg, sign, body: wireBody };
+  const answer: Record<string, unknown> = { [statusKey(sim)]: status, msg, sign, [sim.faults.novastarDataKey ? 'data' : 'body']: wireBody };
   if (mode !== 'empty') answer.timeStamp = timeStamp;
   return json(answer);
 }

@@ -300,6 +300,34 @@ describe('client against the simulator', function () {
       });
     }
 
+    for (const encrypt of [true, false]) {
+      it(`reads an answer whose content is under "data" as one under "body", encryption ${encrypt ? 'on' : 'off'}`, async () => {
+        sim.novastarEncrypt = encrypt;
+        sim.faults.novastarDataKey = true;
+        const c = client('novastar', { encrypt, verifyAnswerSign: true });
+        const r = await c.call('novastar.listLayers', { screenId: 0 });
+        assert.ok('data' in (r.raw as object) && !('body' in (r.raw as object)), 'the answer used "data"');
+        assert.equal((r.data as { screenLayers: unknown[] }).screenLayers.length, 2);
+        assert.equal(r.meta.signVerified, true);
+      });
+    }
+
+    it('an HTTP 500 from the processor is HTTP_500 naming the firmware issue, not a broken answer', async () => {
+      const c = client('novastar');
+      sim.faults.failNext(1, { status: 500, body: '{"status":1,"msg":"Server_Err","body":""}' });
+      await assert.rejects(c.call('novastar.readDevice'), (err: OpenApiError) => {
+        assert.equal(err.code, 'HTTP_500');
+        assert.equal(err.httpStatus, 500);
+        assert.equal(err.vendorMessage, 'Server_Err');
+        assert.match(err.message, /firmware/);
+        assert.match(err.message, /device\/readDetail/);
+        return true;
+      });
+      sim.faults.failNext(1, { status: 500 });
+      await assert.rejects(c.call('novastar.setBrightness', { screenId: 0, brightness: 10 }), { code: 'HTTP_500', path: '/screen/writeBrightness' });
+      assert.equal(sim.state.screens[0].brightness, 80, 'the refused call changed nothing');
+    });
+
     it('accepts the "status " key some firmware writes', async () => {
       sim.faults.novastarStatusWithSpace = true;
       const c = client('novastar');
