@@ -127,6 +127,7 @@ export class OpenApiClient {
     for (const spec of op.params) {
       if (!(spec.name in values)) continue;
       if (spec.in === 'query') query[spec.name] = String(values[spec.name]);
+      else if (spec.group) (((body ??= {})[spec.group] ??= {}) as Record<string, unknown>)[spec.name] = values[spec.name];
       else (body ??= {})[spec.name] = values[spec.name];
     }
     // A body-carrying call with nothing set still sends an empty JSON object.

@@ -29,10 +29,12 @@ export interface ParamSpec {
   unit?: 'ms' | 's';
   /** Where an editor can fetch the values the account offers for this parameter. */
   picker?: PickerList;
+  /** Body parameters only: sent inside this object of the body (NovaStar's `window`, `source`, `general`, `audio`) rather than at its top. */
+  group?: string;
 }
 
 /** Lists an editor can fill a parameter from, read from the live account. */
-export type PickerList = 'products' | 'devices' | 'screens' | 'presets';
+export type PickerList = 'products' | 'devices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds';
 
 /**
  * How a call is authenticated. `token`: the session's access token;
@@ -84,6 +86,38 @@ const LOCK_GUEST: ParamSpec[] = [
 ];
 
 const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000, picker: 'screens' });
+const LAYER = int('layerId', 'body', { required: true, min: 0, max: 65_535, picker: 'layers' });
+
+/**
+ * A layer's window in screen pixels. The catalogue refuses what no screen can
+ * hold (a processor's canvas is at most 65,535 pixels a side); whether the
+ * window fits this screen is the processor's to judge, as it alone knows the size.
+ */
+const WINDOW_MAX = 65_535;
+function layerWindow(required: boolean): ParamSpec[] {
+  const where = { required, group: 'window' } as const;
+  return [
+    int('x', 'body', { ...where, min: 0, max: WINDOW_MAX - 1 }),
+    int('y', 'body', { ...where, min: 0, max: WINDOW_MAX - 1 }),
+    int('width', 'body', { ...where, min: 1, max: WINDOW_MAX }),
+    int('height', 'body', { ...where, min: 1, max: WINDOW_MAX }),
+  ];
+}
+
+/**
+ * What a layer shows. sourceType 0 none, 1 an input (its inputId and
+ * interfaceType from the input list), and an IPC stream with inputId 255:
+ * sourceType 255 on firmware before V1.9.9.0, 3 or 255 from V1.9.9.0. cropId
+ * 255 is the whole picture.
+ */
+function layerSource(group?: string): ParamSpec[] {
+  return [
+    int('sourceType', 'body', { required: group === undefined, enum: [0, 1, 3, 255], ...(group ? { group } : {}) }),
+    int('inputId', 'body', { min: 0, max: 255, picker: 'inputs', ...(group ? { group } : {}) }),
+    int('interfaceType', 'body', { min: 0, max: 255, ...(group ? { group } : {}) }),
+    int('cropId', 'body', { min: 0, max: 255, ...(group ? { group } : {}) }),
+  ];
+}
 
 /** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
 function novastar(name: string, path: string, params: ParamSpec[]): Operation {
@@ -210,6 +244,25 @@ const list: Operation[] = [
   novastar('listPresets', 'preset/readList', [SCREEN]),
   novastar('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000, picker: 'presets' })]),
   novastar('listInputs', 'input/readList', []),
+  novastar('readInput', 'input/readDetail', [int('inputId', 'body', { ...req, min: 0, max: 255, picker: 'inputs' })]),
+  novastar('listOutputs', 'output/readList', []),
+  novastar('currentPreset', 'preset/readPlay', [SCREEN]),
+  novastar('listBackgrounds', 'bkg/readAllList', []),
+  novastar('setBackground', 'screen/writeBKG', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] }), int('bkgId', 'body', { min: 0, max: 65_535, picker: 'backgrounds' })]),
+  // No official page on audio: the path and the nested audio object are those public clients use.
+  novastar('setVolume', 'screen/writeDetail', [SCREEN, int('volume', 'body', { ...req, min: 0, max: 100, group: 'audio' }), int('isMute', 'body', { enum: [0, 1], group: 'audio' })]),
+  novastar('readAudio', 'audio/readDetail', [SCREEN]),
+  novastar('listLayers', 'layer/detailList', [SCREEN]),
+  novastar('readLayer', 'layer/readDetail', [SCREEN, LAYER]),
+  novastar('switchSource', 'layer/writeSource', [SCREEN, LAYER, ...layerSource()]),
+  novastar('setWindow', 'layer/writeWindow', [SCREEN, LAYER, ...layerWindow(true)]),
+  {
+    ...novastar('createLayer', 'layer/create', [
+      SCREEN, str('name', 'body', { maxLength: 64, group: 'general' }), ...layerSource('source'), ...layerWindow(true),
+    ]),
+    creates: true,
+  },
+  novastar('deleteLayer', 'layer/delete', [SCREEN, LAYER]),
 ];
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) => [op.id, op]));

@@ -9,6 +9,7 @@ export interface PickerSource {
   /** Dotted path to the items in the call's data ('' when the data is the list). */
   items: string;
   value: string;
+  /** Dotted path within an item (NovaStar keeps names under general.name). */
   label: string;
   /** Parameters of the call besides those the editor passes on. */
   params?: Record<string, unknown>;
@@ -26,22 +27,32 @@ export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, Picke
   },
   screens: { novastar: { operation: 'novastar.listScreens', items: 'screens', value: 'screenId', label: 'name' } },
   presets: { novastar: { operation: 'novastar.listPresets', items: 'presets', value: 'presetId', label: 'name' } },
+  layers: { novastar: { operation: 'novastar.listLayers', items: 'screenLayers', value: 'layerId', label: 'general.name' } },
+  inputs: { novastar: { operation: 'novastar.listInputs', items: 'inputs', value: 'inputId', label: 'general.name' } },
+  // The background list is the answer's body itself.
+  backgrounds: { novastar: { operation: 'novastar.listBackgrounds', items: '', value: 'bkgId', label: 'general.name' } },
 };
 
 /** Most items a picker offers. */
 export const MAX_PICKED = 200;
 
+/** The value at a dotted path ('' is the value itself). */
+function dig(data: unknown, path: string): unknown {
+  let at: unknown = data;
+  for (const key of path ? path.split('.') : []) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
+}
+
 /** The distinct values (with labels) of a picker's answer, at most MAX_PICKED. */
 export function pickedItems(source: PickerSource, data: unknown): { value: string; label: string }[] {
-  let list: unknown = data;
-  for (const key of source.items ? source.items.split('.') : []) list = list !== null && typeof list === 'object' ? (list as Record<string, unknown>)[key] : undefined;
+  const list = dig(data, source.items);
   const out = new Map<string, string>();
   for (const item of Array.isArray(list) ? list : []) {
     if (item === null || typeof item !== 'object') continue;
     const record = item as Record<string, unknown>;
     const value = record[source.value];
     if ((typeof value !== 'string' && typeof value !== 'number') || out.has(String(value))) continue;
-    const label = record[source.label];
+    const label = dig(record, source.label);
     out.set(String(value), typeof label === 'string' || typeof label === 'number' ? String(label) : '');
     if (out.size >= MAX_PICKED) break;
   }

@@ -2,9 +2,12 @@
 // factory and the generated editor.
 import type { ParamType } from '../lib/operations';
 
-/** Node-RED reserves `type` on every node, so the parameter `type` is stored as `paramType`. */
+/**
+ * Node-RED reserves `type` on every node, and every node's `name` is its
+ * label, so the parameters `type` and `name` are stored as `paramType` and `paramName`.
+ */
 export function settingName(param: string): string {
-  return param === 'type' ? 'paramType' : param;
+  return param === 'type' ? 'paramType' : param === 'name' ? 'paramName' : param;
 }
 
 /**

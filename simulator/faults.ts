@@ -32,6 +32,8 @@ export interface SimulatorFaults {
   novastarBadBodyNext(count: number): void;
   /** Write NovaStar's status under the key "status " (trailing space), as some firmware does. */
   novastarStatusWithSpace: boolean;
+  /** Write a NovaStar answer's content under "data" instead of "body", as some of the document's examples do. */
+  novastarDataKey: boolean;
   /**
    * How NovaStar answers are signed, since the document leaves it open and
    * processors differ. 'own-time' (default): over the processor's own time,
@@ -73,6 +75,7 @@ function matches(rule: Rule, path: string): boolean {
 
 export class Faults implements SimulatorFaults {
   novastarStatusWithSpace = false;
+  novastarDataKey = false;
   novastarAnswerSign: NovastarAnswerSign = 'own-time';
   novastarClockSkewMs = 0;
   clockOffsetMs = 0;
@@ -150,6 +153,7 @@ export class Faults implements SimulatorFaults {
     this.badSign = 0;
     this.badBody = 0;
     this.novastarStatusWithSpace = false;
+    this.novastarDataKey = false;
     this.novastarAnswerSign = 'own-time';
     this.novastarClockSkewMs = 0;
     this.clockOffsetMs = 0;

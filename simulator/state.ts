@@ -144,11 +144,33 @@ export interface Screen {
   height: number;
   /** The preset last played, -1 for none. */
   presetId: number;
+  /** screen/writeBKG: the background shown when enabled. */
+  bkgId: number;
+  bkgEnable: number;
+  /** Screen audio: volume 0-100, isMute 1 muted. */
+  volume: number;
+  isMute: number;
 }
 
 export interface Preset { presetId: number; screenId: number; name: string }
 
-export interface Input { inputId: number; name: string; interfaceType: string; online: number; resolution: string }
+/**
+ * An input connector. interfaceType is the processor's integer code for the
+ * connector (the document's example layer shows 27); the codes given here are
+ * the simulator's own, not a table of NovaStar's.
+ */
+export interface Input { inputId: number; name: string; interfaceType: number; slotId: number; online: number; width: number; height: number; refresh: number }
+
+/** What a layer shows: sourceType 0 none, 1 an input, 3 or 255 an IPC stream (inputId 255). */
+export interface LayerSource { sourceType: number; inputId: number; interfaceType: number; cropId: number; slotId: number }
+
+export interface LayerWindow { x: number; y: number; width: number; height: number }
+
+export interface Layer { layerId: number; screenId: number; name: string; zorder: number; source: LayerSource; window: LayerWindow }
+
+export interface Background { bkgId: number; name: string; width: number; height: number }
+
+export interface Output { outputId: number; name: string; interfaceType: number; online: number }
 
 export interface SimState {
   /** By phone: the latest code sent to it (a new code replaces the old one, whatever its codeType). */
@@ -169,6 +191,9 @@ export interface SimState {
   screens: Screen[];
   presets: Preset[];
   inputs: Input[];
+  layers: Layer[];
+  backgrounds: Background[];
+  outputs: Output[];
   /** Every token issued, by its exact text. */
   tokens: Map<string, TokenRecord>;
 }
@@ -342,8 +367,8 @@ export function seedState(): SimState {
     aliDevices: [],
     novastarDevice: { deviceId: 0, modelId: 4113, name: 'H5', sn: 'H5A1B2C3D4E5', protoVersion: 'V1.9.9.0', MAC: '54:B5:6C:00:12:34', status: 1 },
     screens: [
-      { screenId: 0, name: 'Screen1', brightness: 80, ftb: 1, freeze: 0, width: 3840, height: 2160, presetId: -1 },
-      { screenId: 1, name: 'Screen2', brightness: 60, ftb: 1, freeze: 0, width: 1920, height: 1080, presetId: -1 },
+      { screenId: 0, name: 'Screen1', brightness: 80, ftb: 1, freeze: 0, width: 3840, height: 2160, presetId: -1, bkgId: 0, bkgEnable: 0, volume: 50, isMute: 0 },
+      { screenId: 1, name: 'Screen2', brightness: 60, ftb: 1, freeze: 0, width: 1920, height: 1080, presetId: -1, bkgId: 0, bkgEnable: 0, volume: 30, isMute: 1 },
     ],
     presets: [
       { presetId: 1, screenId: 0, name: 'Welcome' },
@@ -351,10 +376,23 @@ export function seedState(): SimState {
       { presetId: 3, screenId: 1, name: 'Signage' },
     ],
     inputs: [
-      { inputId: 0, name: 'HDMI 1', interfaceType: 'HDMI', online: 1, resolution: '1920x1080@60' },
-      { inputId: 1, name: 'HDMI 2', interfaceType: 'HDMI', online: 0, resolution: '' },
-      { inputId: 2, name: 'DP 1', interfaceType: 'DP', online: 1, resolution: '3840x2160@30' },
-      { inputId: 3, name: 'DVI 1', interfaceType: 'DVI', online: 0, resolution: '' },
+      { inputId: 0, name: 'input 1-1', interfaceType: 27, slotId: 1, online: 1, width: 1920, height: 1080, refresh: 6000 },
+      { inputId: 1, name: 'input 1-2', interfaceType: 27, slotId: 1, online: 0, width: 0, height: 0, refresh: 0 },
+      { inputId: 2, name: 'input 1-3', interfaceType: 28, slotId: 1, online: 1, width: 3840, height: 2160, refresh: 3000 },
+      { inputId: 3, name: 'input 1-4', interfaceType: 28, slotId: 1, online: 0, width: 0, height: 0, refresh: 0 },
+    ],
+    layers: [
+      { layerId: 1, screenId: 0, name: 'Left', zorder: 1, source: { sourceType: 1, inputId: 0, interfaceType: 27, cropId: 255, slotId: 1 }, window: { x: 0, y: 0, width: 1920, height: 2160 } },
+      { layerId: 2, screenId: 0, name: 'Right', zorder: 2, source: { sourceType: 1, inputId: 2, interfaceType: 28, cropId: 255, slotId: 1 }, window: { x: 1920, y: 0, width: 1920, height: 2160 } },
+      { layerId: 3, screenId: 1, name: 'Full', zorder: 1, source: { sourceType: 0, inputId: 0, interfaceType: 0, cropId: 255, slotId: 0 }, window: { x: 0, y: 0, width: 1920, height: 1080 } },
+    ],
+    backgrounds: [
+      { bkgId: 0, name: 'Black', width: 3840, height: 2160 },
+      { bkgId: 1, name: 'Logo', width: 1920, height: 1080 },
+    ],
+    outputs: [
+      { outputId: 0, name: 'output 1', interfaceType: 1, online: 1 },
+      { outputId: 1, name: 'output 2', interfaceType: 1, online: 1 },
     ],
     tokens: new Map(),
   };

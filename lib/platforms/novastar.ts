@@ -10,6 +10,31 @@ import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContex
 /** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
 const PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
 
+/**
+ * HTTP 500: processors answer it, valid credentials or not, to calls their
+ * firmware does not serve (H9 V1.9.7.1: screen/writeBrightness,
+ * layer/writeStreamRule, device/readDetail; some H5: the device calls).
+ * Not a broken answer, and not worth repeating.
+ */
+function firmwareRefusal(answer: HttpAnswer, path: string): OpenApiError {
+  let vendorMessage: string | undefined;
+  try {
+    const parsed: unknown = JSON.parse(answer.text);
+    const msg = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).msg : undefined;
+    if (typeof msg === 'string' && msg.trim() !== '') vendorMessage = msg.slice(0, 200);
+  } catch {
+    // Not JSON: an HTML page or plain text; its words add nothing.
+  }
+  const said = vendorMessage ? ` ("${vendorMessage}")` : '';
+  return new OpenApiError('HTTP_500', `the processor answered HTTP 500${said}: some firmware does not serve ${path} (known on H9 V1.9.7.1 and on some H5 for the device calls); check the firmware version, or reach the same through another call`, {
+    platform: 'novastar',
+    path,
+    httpStatus: 500,
+    vendorMessage,
+    retryable: false,
+  });
+}
+
 export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): PlatformAdapter {
   const { config, clock } = ctx;
   const { pId, secretKey } = config.credentials;
@@ -18,6 +43,7 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
 
   function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
     const path = req.path;
+    if (answer.status === 500) throw firmwareRefusal(answer, path);
     const body = parseJsonObject(answer, 'novastar', path);
     // Some firmware writes the key as "status " with a trailing space.
     const statusValue = 'status' in body ? body.status : body['status '];
@@ -31,7 +57,9 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
     // The document shows answers with "sign": "" and no timeStamp, and does not
     // say which time a sign covers: processors sign over the request's
     // timeStamp or over their own (often wrong) clock. Either one verifies.
-    const cipher = typeof body.body === 'string' ? body.body : '';
+    // Some of the document's examples put the content under "data" instead of "body".
+    const content = body.body !== undefined ? body.body : body.data;
+    const cipher = typeof content === 'string' ? content : '';
     let signVerified: boolean | null = null;
     if (body.sign !== undefined && body.sign !== null && body.sign !== '') {
       const times = [(req.body as { timeStamp: string }).timeStamp];
@@ -42,7 +70,7 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
       }
     }
 
-    let data: unknown = body.body ?? null;
+    let data: unknown = content ?? null;
     if (encrypt || typeof data === 'string') {
       try {
         const text = encrypt ? (cipher === '' ? '' : desDecrypt(cipher, secretKey)) : String(data);

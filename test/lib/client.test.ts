@@ -259,6 +259,75 @@ describe('client against the simulator', function () {
       await assert.rejects(c.call('novastar.setBrightness', { screenId, brightness: 101 }), { code: 'INVALID_INPUT', parameter: 'brightness' });
     });
 
+    it('every NovaStar screen extra: the playing preset, backgrounds, audio, outputs and one input, each seen in the next read', async () => {
+      const c = client('novastar');
+      assert.equal(((await call(c, 'novastar.currentPreset', { screenId: 0 })).data as { presetId: number }).presetId, -1);
+      await call(c, 'novastar.playPreset', { screenId: 0, presetId: 2 });
+      assert.equal(((await call(c, 'novastar.currentPreset', { screenId: 0 })).data as { presetId: number }).presetId, 2);
+      const backgrounds = (await call(c, 'novastar.listBackgrounds')).data as { bkgId: number }[];
+      await call(c, 'novastar.setBackground', { screenId: 0, enable: 1, bkgId: backgrounds[1].bkgId });
+      assert.deepEqual(((await call(c, 'novastar.readScreen', { screenId: 0 })).data as { Bkg: { bkgId: number; enable: number } }).Bkg.bkgId, backgrounds[1].bkgId);
+      await call(c, 'novastar.setVolume', { screenId: 0, volume: 15, isMute: 0 });
+      assert.deepEqual(sim.requests.at(-1)!.path, '/open/api/screen/writeDetail');
+      const audio = (await call(c, 'novastar.readAudio', { screenId: 0 })).data as { volume: number; isMute: number };
+      assert.deepEqual([audio.volume, audio.isMute], [15, 0]);
+      assert.equal(((await call(c, 'novastar.listOutputs')).data as { outputs: unknown[] }).outputs.length, 2);
+      assert.equal(((await call(c, 'novastar.readInput', { inputId: 2 })).data as { interfaceType: number }).interfaceType, 28);
+      await assert.rejects(c.call('novastar.setVolume', { screenId: 0, volume: 101 }), { code: 'INVALID_INPUT', parameter: 'volume' });
+    });
+
+    for (const encrypt of [true, false]) {
+      it(`every NovaStar layer call, nested window, source and name as the processor reads them, encryption ${encrypt ? 'on' : 'off'}`, async () => {
+        sim.novastarEncrypt = encrypt;
+        const c = client('novastar', { encrypt });
+        const layers = (await call(c, 'novastar.listLayers', { screenId: 0 })).data as { screenLayers: { layerId: number }[] };
+        const layerId = layers.screenLayers[0].layerId;
+        await call(c, 'novastar.switchSource', { screenId: 0, layerId, sourceType: 1, inputId: 2, interfaceType: 28, cropId: 255 });
+        await call(c, 'novastar.setWindow', { screenId: 0, layerId, x: 100, y: 50, width: 800, height: 600 });
+        const layer = (await call(c, 'novastar.readLayer', { screenId: 0, layerId })).data as { source: { inputId: number }; window: Record<string, number> };
+        assert.equal(layer.source.inputId, 2);
+        assert.deepEqual([layer.window.x, layer.window.y, layer.window.width, layer.window.height], [100, 50, 800, 600]);
+        const made = (await call(c, 'novastar.createLayer', { screenId: 1, name: 'PiP', sourceType: 1, inputId: 0, x: 0, y: 0, width: 320, height: 180 })).data as { layerId: number };
+        const sent = sim.requests.at(-1)!.body as { body: unknown };
+        if (!encrypt) assert.deepEqual(sent.body, { screenId: 1, general: { name: 'PiP' }, source: { sourceType: 1, inputId: 0 }, window: { x: 0, y: 0, width: 320, height: 180 } });
+        assert.ok(sim.state.layers.some((l) => l.layerId === made.layerId && l.name === 'PiP' && l.window.width === 320));
+        await call(c, 'novastar.deleteLayer', { screenId: 1, layerId: made.layerId });
+        assert.ok(!sim.state.layers.some((l) => l.layerId === made.layerId));
+        const before = sim.counters.total;
+        await assert.rejects(c.call('novastar.setWindow', { screenId: 0, layerId, x: 0, y: 0, width: 70_000, height: 10 }), { code: 'INVALID_INPUT', parameter: 'width' });
+        await assert.rejects(c.call('novastar.switchSource', { screenId: 0, layerId, sourceType: 2 }), { code: 'INVALID_INPUT', parameter: 'sourceType' });
+        assert.equal(sim.counters.total, before, 'nothing sent');
+      });
+    }
+
+    for (const encrypt of [true, false]) {
+      it(`reads an answer whose content is under "data" as one under "body", encryption ${encrypt ? 'on' : 'off'}`, async () => {
+        sim.novastarEncrypt = encrypt;
+        sim.faults.novastarDataKey = true;
+        const c = client('novastar', { encrypt, verifyAnswerSign: true });
+        const r = await c.call('novastar.listLayers', { screenId: 0 });
+        assert.ok('data' in (r.raw as object) && !('body' in (r.raw as object)), 'the answer used "data"');
+        assert.equal((r.data as { screenLayers: unknown[] }).screenLayers.length, 2);
+        assert.equal(r.meta.signVerified, true);
+      });
+    }
+
+    it('an HTTP 500 from the processor is HTTP_500 naming the firmware issue, not a broken answer', async () => {
+      const c = client('novastar');
+      sim.faults.failNext(1, { status: 500, body: '{"status":1,"msg":"Server_Err","body":""}' });
+      await assert.rejects(c.call('novastar.readDevice'), (err: OpenApiError) => {
+        assert.equal(err.code, 'HTTP_500');
+        assert.equal(err.httpStatus, 500);
+        assert.equal(err.vendorMessage, 'Server_Err');
+        assert.match(err.message, /firmware/);
+        assert.match(err.message, /device\/readDetail/);
+        return true;
+      });
+      sim.faults.failNext(1, { status: 500 });
+      await assert.rejects(c.call('novastar.setBrightness', { screenId: 0, brightness: 10 }), { code: 'HTTP_500', path: '/screen/writeBrightness' });
+      assert.equal(sim.state.screens[0].brightness, 80, 'the refused call changed nothing');
+    });
+
     it('accepts the "status " key some firmware writes', async () => {
       sim.faults.novastarStatusWithSpace = true;
       const c = client('novastar');

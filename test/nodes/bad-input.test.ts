@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { OPERATIONS, type Operation, type ParamSpec } from '../../lib/operations';
 import type { Platform } from '../../lib/types';
 import { NODE_SPECS } from '../../nodes/specs';
+import { settingName } from '../../nodes/settings';
 import { PICKERS } from '../../lib/pickers';
 import { startSimulator, type Simulator } from '../../simulator';
 import { ACCOUNT_IDS, RED_PACKAGE, helper } from '../support/red';
@@ -165,16 +166,16 @@ describe(`bad input in the Node-RED runtime (${RED_PACKAGE})`, function () {
       if (spec.type !== 'object') variants.push({ what: 'an object (JSON)', value: '{"a":1}', type: 'json' });
       if (spec.type === 'integer') variants.push({ what: 'text (typed as a number)', value: 'abc', type: 'num' });
       for (const v of variants) {
-        const settingName = spec.name === 'type' ? 'paramType' : spec.name;
+        const setting = settingName(spec.name);
         const node: Record<string, unknown> = { id: `set:${t.op.id}:${spec.name}:${v.type}`, type: t.type, account: ACCOUNT_IDS[t.platform], operation: t.operation };
         for (const p of t.op.params.filter((q) => q.required && q.name !== spec.name)) {
           const value = validValue(p);
-          const name = p.name === 'type' ? 'paramType' : p.name;
+          const name = settingName(p.name);
           node[name] = typeof value === 'string' ? value : JSON.stringify(value);
           node[`${name}Type`] = p.type === 'integer' ? 'num' : p.type === 'string' ? 'str' : 'json';
         }
-        node[settingName] = v.value;
-        node[`${settingName}Type`] = v.type;
+        node[setting] = v.value;
+        node[`${setting}Type`] = v.type;
         nodes.push(node);
         settingCases.push({ nodeId: node.id as string, param: spec.name, what: v.what });
       }

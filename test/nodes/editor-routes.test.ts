@@ -29,6 +29,17 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     assert.ok((presets.items as { label: string }[]).every((i) => i.label !== ''), 'each preset has its name');
   });
 
+  it('lists the layers of the screen chosen, the inputs and the backgrounds, each by the name under general', async () => {
+    const items = (answer: Record<string, unknown>) => answer.items as { value: string; label: string }[];
+    const layers = (await pick({ account: 'acc-novastar', list: 'layers', params: { screenId: 0 } })).body;
+    assert.equal(layers.ok, true, JSON.stringify(layers));
+    assert.deepEqual(items(layers), sim.state.layers.filter((l) => l.screenId === 0).map((l) => ({ value: String(l.layerId), label: l.name })));
+    const inputs = (await pick({ account: 'acc-novastar', list: 'inputs' })).body;
+    assert.deepEqual(items(inputs), sim.state.inputs.map((i) => ({ value: String(i.inputId), label: i.name })));
+    const backgrounds = (await pick({ account: 'acc-novastar', list: 'backgrounds' })).body;
+    assert.deepEqual(items(backgrounds), sim.state.backgrounds.map((b) => ({ value: String(b.bkgId), label: b.name })));
+  });
+
   it('lists Quectel SaaS products, and the devices of one product', async () => {
     const products = (await pick({ account: 'acc-quectel-saas', list: 'products' })).body;
     assert.deepEqual(values(products).sort(), [...sim.state.products.keys()].sort());
