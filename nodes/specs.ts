@@ -78,7 +78,11 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'novastar-screen', ...NOVASTAR, migrations: FIRST,
-    watch: { operations: ['listScreens', 'readScreen', 'listPresets', 'listInputs', 'readDevice'], minSeconds: 2, defaultSeconds: 10 },
+    watch: {
+      operations: ['listScreens', 'readScreen', 'listPresets', 'listInputs', 'readDevice', 'currentPreset', 'listBackgrounds', 'readAudio', 'listOutputs', 'readInput'],
+      minSeconds: 2,
+      defaultSeconds: 10,
+    },
     operations: {
       listScreens: { novastar: 'novastar.listScreens' },
       readScreen: { novastar: 'novastar.readScreen' },
@@ -100,6 +104,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'novastar-layer', ...NOVASTAR, migrations: FIRST,
+    watch: { operations: ['listLayers', 'readLayer'], minSeconds: 2, defaultSeconds: 10 },
     operations: {
       listLayers: { novastar: 'novastar.listLayers' },
       readLayer: { novastar: 'novastar.readLayer' },
