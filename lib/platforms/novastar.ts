@@ -91,8 +91,9 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
       // Every call is a POST of the envelope, whatever method it was given.
       sendsBody: () => true,
     },
-    // No login to prove the credentials: a read of the device details is signed with them.
-    probe: { method: 'POST', path: 'device/readDetail', body: { deviceId: 0 } },
+    // No login to prove the credentials: a read signed with them.
+    // Some H5 and H9 firmware answers device/readDetail with HTTP 500: the screen list is the safer proof.
+    probe: { method: 'POST', path: 'screen/readList', body: { deviceId: 0 } },
     needsToken: () => false,
 
     sign(req: PreparedRequest): PreparedRequest {

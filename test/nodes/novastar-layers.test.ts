@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { NovastarAnswerSign, Simulator } from '../../simulator';
 import { RED_PACKAGE, helper, useRuntime } from '../support/red';
 import { FlowHarness, type Outcome } from '../support/harness';
+import { NODE_SPECS } from '../../nodes/specs';
 
 interface LayerView {
   layerId: number;
@@ -139,6 +140,52 @@ describe(`NovaStar layers in the Node-RED runtime (${RED_PACKAGE})`, function ()
         assert.equal(o.error?.code, 5, JSON.stringify(o.error));
         assert.deepEqual(sim.state.layers[2].window, { x: 0, y: 0, width: 1920, height: 1080 });
       });
+    });
+  }
+});
+
+describe(`every NovaStar operation through the runtime, in both answer modes (${RED_PACKAGE})`, function () {
+  this.timeout(60_000);
+  let sim: Simulator;
+  useRuntime((s) => (sim = s));
+  const h = new FlowHarness(() => sim);
+  afterEach(() => helper.unload());
+
+  /** Parameters each operation is sent with: ids of the simulator's screen 0, its layer 1, input 0, preset 1, background 1. */
+  const PARAMS: Record<string, Record<string, unknown>> = {
+    readScreen: { screenId: 0 },
+    setBrightness: { screenId: 0, brightness: 60 },
+    fadeToBlack: { screenId: 0, type: 0, time: 0 },
+    freeze: { screenId: 0, enable: 0 },
+    listPresets: { screenId: 0 },
+    playPreset: { screenId: 0, presetId: 1 },
+    currentPreset: { screenId: 0 },
+    setBackground: { screenId: 0, enable: 1, bkgId: 1 },
+    readAudio: { screenId: 0 },
+    setVolume: { screenId: 0, volume: 40 },
+    readInput: { inputId: 0 },
+    listLayers: { screenId: 0 },
+    readLayer: { screenId: 0, layerId: 1 },
+    switchSource: { screenId: 0, layerId: 1, sourceType: 1, inputId: 2, interfaceType: 28, cropId: 255 },
+    setWindow: { screenId: 0, layerId: 1, x: 0, y: 0, width: 960, height: 1080 },
+    createLayer: { screenId: 0, name: 'Extra', sourceType: 0, x: 0, y: 0, width: 100, height: 100 },
+  };
+
+  for (const mode of ['own-time', 'empty'] as NovastarAnswerSign[]) {
+    it(`${mode === 'empty' ? 'empty sign, no timeStamp' : 'signed answers'}: each one succeeds`, async () => {
+      sim.reset();
+      sim.faults.novastarAnswerSign = mode;
+      const nodes = NODE_SPECS.filter((s) => s.category === 'NovaStar').flatMap((spec) =>
+        Object.keys(spec.operations).map((operation) => ({ id: `${spec.type}-${operation}`, type: spec.type, account: 'acc-novastar', operation })));
+      await h.load(nodes);
+      const failed: string[] = [];
+      for (const n of nodes) {
+        // deleteLayer takes the layer createLayer made: the last one.
+        const params = n.operation === 'deleteLayer' ? { screenId: 0, layerId: Math.max(...sim.state.layers.map((l) => l.layerId)) } : PARAMS[n.operation] ?? {};
+        const o = await h.send(n.id, { payload: params });
+        if (o.error) failed.push(`${n.id}: ${String(o.error.code)} ${o.error.message}`);
+      }
+      assert.deepEqual(failed, []);
     });
   }
 });
