@@ -204,6 +204,11 @@
         }
     };
 
+    // A password kept as the node's credential, typed into a password field.
+    function secretType() {
+        return { value: SECRET, label: shared('type.secret'), icon: 'fa fa-lock', inputType: 'password' };
+    }
+
     // The types a parameter's input offers: a list of words where the catalogue
     // has fixed values, a secret for a password, else text, number or JSON; a
     // message, context or environment value always.
@@ -226,7 +231,7 @@
             });
         }
         if (param.secret) {
-            types.push({ value: SECRET, label: shared('type.secret'), icon: 'fa fa-lock', inputType: 'password' });
+            types.push(secretType());
         } else if (param.kind === 'integer') {
             types.push('num', 'str');
         } else if (param.kind === 'string') {
@@ -275,7 +280,7 @@
     function prepareSecret(node, param, input) {
         var saved = $('#node-input-' + param.credential);
         var plain = !!node[param.prop] && (!node[param.prop + 'Type'] || node[param.prop + 'Type'] === 'str');
-        var types = [{ value: SECRET, label: shared('type.secret'), icon: 'fa fa-lock', inputType: 'password' }].concat(PER_MESSAGE);
+        var types = [secretType()].concat(PER_MESSAGE);
         input.typedInput('types', plain ? types.concat(['str']) : types);
         var type = plain ? 'str' : (PER_MESSAGE.indexOf(node[param.prop + 'Type']) !== -1 ? node[param.prop + 'Type'] : SECRET);
         input.typedInput('type', type);

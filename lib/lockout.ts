@@ -103,6 +103,11 @@ export interface StopSignal {
 /** Counts one account identity's refused logins and says when no more may be sent. */
 export class LoginGuard {
   private readonly key: string;
+  /**
+   * The stop once seen: only new credentials (a new guard) or the end of a
+   * vendor's block lift it, so a stream of calls need not read the store again.
+   */
+  private halt?: RefusalRecord;
 
   constructor(
     private readonly store: RefusalStore,
@@ -128,16 +133,19 @@ export class LoginGuard {
 
   /** The error to give instead of a login, or undefined when a login may be sent. */
   stopped(): OpenApiError | undefined {
-    const record = this.record();
+    const record = this.halt ?? this.record();
+    this.halt = undefined;
     if (!record?.stopped) return undefined;
     if (record.until !== undefined && this.now() >= record.until) return undefined;
+    this.halt = record;
     return stoppedError(record);
   }
 
   /** Counts a refusal; `stop` when the vendor's code asks to stop at once. */
   refused(error: OpenApiError, stop?: StopSignal): void {
-    const salt = this.record()?.salt ?? randomBytes(8).toString('hex');
-    const count = (this.record()?.count ?? 0) + 1;
+    const before = this.record();
+    const salt = before?.salt ?? randomBytes(8).toString('hex');
+    const count = (before?.count ?? 0) + 1;
     const record: RefusalRecord = {
       fingerprint: this.fingerprint(salt),
       salt,

@@ -80,8 +80,6 @@ export class Session {
   renew(): Promise<TokenSet> {
     if (this.closed) return Promise.reject(new OpenApiError(ErrorCodes.ECANCELED, 'the account is closed'));
     if (this.pending) return this.pending;
-    const stopped = this.opts.guard?.stopped();
-    if (stopped) return Promise.reject(stopped);
     const waitMs = this.retryAt - this.opts.clock.now();
     if (waitMs > 0 && this.lastError) {
       const last = this.lastError;
@@ -92,6 +90,9 @@ export class Session {
         }),
       );
     }
+    // Asked only when a login is about to be sent: the count may live in a file.
+    const stopped = this.opts.guard?.stopped();
+    if (stopped) return Promise.reject(stopped);
     this.pending = this.obtain().finally(() => {
       this.pending = undefined;
     });

@@ -49,10 +49,33 @@ function editorLanguage(acceptLanguage: string): 'en-US' | 'zh-CN' {
   return /^zh/i.test(acceptLanguage.trim()) ? 'zh-CN' : 'en-US';
 }
 
+type Texts = (key: string, vars?: Record<string, unknown>) => string;
+
 /** The editor's texts of the account node in `lang`, for answers of the admin route. */
-function editorTexts(lang: 'en-US' | 'zh-CN'): (key: string, vars?: Record<string, unknown>) => string {
+function editorTexts(lang: 'en-US' | 'zh-CN'): Texts {
   const own = catalogue(lang);
   return (key, vars = {}) => lookUp(own, key, vars);
+}
+
+/**
+ * What both admin routes check first: a JSON body (a form posted by another
+ * site needs no preflight: 415), and the editor's language for the answer.
+ * Undefined when the request was already answered.
+ */
+function jsonRequest(req: AdminRequest, res: AdminResponse): { lang: 'en-US' | 'zh-CN'; t: Texts; body: Record<string, unknown> } | undefined {
+  const lang = editorLanguage(String(req.headers?.['accept-language'] ?? ''));
+  const t = editorTexts(lang);
+  const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
+    return undefined;
+  }
+  return { lang, t, body: (req.body ?? {}) as Record<string, unknown> };
+}
+
+/** An error's text in the editor's language where the package explains it (bad input, stopped logins), else its own. */
+function explained(e: OpenApiError, t: Texts): string {
+  return (e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '') || e.message;
 }
 
 /** A phone number as the Test connection shows it: 138****0000. */
@@ -155,14 +178,9 @@ export = function register(RED: NodeAPI): void {
   // saved ones, so a stored secret is never sent somewhere new; its refusals
   // count toward the same cap as the running nodes'.
   RED.httpAdmin.post('/iot-openapi-account/test', RED.auth.needsPermission('iot-openapi-account.write'), async (req: AdminRequest, res: AdminResponse) => {
-    const lang = editorLanguage(String(req.headers?.['accept-language'] ?? ''));
-    const t = editorTexts(lang);
-    const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
-      return;
-    }
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const asked = jsonRequest(req, res);
+    if (!asked) return;
+    const { lang, t, body } = asked;
     const given = (body.credentials ?? {}) as Record<string, unknown>;
     const credentials: Record<string, unknown> = {};
     const config = accountConfig(body, credentials);
@@ -193,9 +211,8 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
       if (isVendorAnswer(e)) {
-        const message = e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '';
         const hint = hintIn(catalogue(lang), e.platform ?? config.platform, e.code);
-        res.json({ ok: false, code: e.code, message: message || e.message, ...(hint ? { hint } : {}) });
+        res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
       } else {
         res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
       }
@@ -209,13 +226,9 @@ export = function register(RED: NodeAPI): void {
   // the Test connection: permission, JSON only; and only the running account's
   // own client, so nothing goes anywhere but its saved host.
   RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('flows.write'), async (req: AdminRequest, res: AdminResponse) => {
-    const t = editorTexts(editorLanguage(String(req.headers?.['accept-language'] ?? '')));
-    const contentType = String(req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      res.status(415).json({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE', message: t('iot-openapi-account.test.jsonOnly') });
-      return;
-    }
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const asked = jsonRequest(req, res);
+    if (!asked) return;
+    const { t, body } = asked;
     const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
     const source = account?.type === 'iot-openapi-account' && typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list)
       ? PICKERS[body.list as PickerList][account.platform]
@@ -233,8 +246,8 @@ export = function register(RED: NodeAPI): void {
       const result = await account.client.call(source.operation, { ...params, ...source.params });
       res.json({ ok: true, items: pickedItems(source, result.data) });
     } catch (err) {
-      const e = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
-      res.json({ ok: false, code: e.code, message: e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) || e.message : e.message });
+      const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
+      res.json({ ok: false, code: e.code, message: explained(e, t) });
     }
   });
 };

@@ -79,6 +79,9 @@ function checkDevice(sim: SimCore, p: Params): Outcome | undefined {
 }
 
 /** The screen named by screenId (required), or the refusal. */
+/** A refusal, as opposed to what a lookup found. */
+const failed = (x: object): x is Outcome => 'status' in x && 'msg' in x;
+
 function screenOf(sim: SimCore, p: Params): Screen | Outcome {
   const refusal = checkDevice(sim, p);
   if (refusal) return refusal;
@@ -86,7 +89,6 @@ function screenOf(sim: SimCore, p: Params): Screen | Outcome {
   return sim.state.screens.find((s) => s.screenId === p.screenId) ?? refuse(NOVASTAR_STATUS.NOT_FOUND, `screen ${p.screenId} does not exist`);
 }
 
-const isOutcome = (x: Screen | Outcome): x is Outcome => !('screenId' in x);
 
 /** screen/readDetail with the document's field names (Bkg, Freeze, Ftb; Ftb.enable 1 = faded to black). */
 function screenView(sim: SimCore, s: Screen): Record<string, unknown> {
@@ -181,18 +183,21 @@ function windowOf(screen: Screen, w: unknown): Layer['window'] | Outcome {
 }
 
 /** The layer of the screen named by layerId, or the refusal. */
-function layerOf(sim: SimCore, screen: Screen, p: Params): Layer | Outcome {
+/** The layer a call names, with its screen; or the refusal. */
+function layerOf(sim: SimCore, p: Params): { screen: Screen; layer: Layer } | Outcome {
+  const screen = screenOf(sim, p);
+  if (failed(screen)) return screen;
   if (!isInt(p.layerId)) return refuse(NOVASTAR_STATUS.PARAM, 'layerId must be an integer');
-  return sim.state.layers.find((l) => l.screenId === screen.screenId && l.layerId === p.layerId) ?? refuse(NOVASTAR_STATUS.NOT_FOUND, `layer ${p.layerId} does not exist on screen ${screen.screenId}`);
+  const layer = sim.state.layers.find((l) => l.screenId === screen.screenId && l.layerId === p.layerId);
+  return layer ? { screen, layer } : refuse(NOVASTAR_STATUS.NOT_FOUND, `layer ${p.layerId} does not exist on screen ${screen.screenId}`);
 }
 
-const failed = (x: object): x is Outcome => 'status' in x && 'msg' in x;
 
 /** The flag of screen/ftb (type) and screen/writeFreeze (enable): 0 or 1. */
 function writeFlag(name: 'type' | 'enable', field: 'ftb' | 'freeze') {
   return (sim: SimCore, p: Params): Outcome => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     if (p[name] !== 0 && p[name] !== 1) return refuse(NOVASTAR_STATUS.PARAM, `${name} must be 0 or 1`);
     if (p.time !== undefined && !(isInt(p.time) && p.time >= 0)) return refuse(NOVASTAR_STATUS.PARAM, 'time must be a non-negative integer');
     screen[field] = p[name] as number;
@@ -207,11 +212,11 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   },
   'screen/readDetail': (sim, p) => {
     const screen = screenOf(sim, p);
-    return isOutcome(screen) ? screen : { body: screenView(sim, screen) };
+    return failed(screen) ? screen : { body: screenView(sim, screen) };
   },
   'screen/writeBrightness': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     if (!isInt(p.brightness) || p.brightness < 0 || p.brightness > 100) return refuse(NOVASTAR_STATUS.PARAM, 'brightness must be an integer from 0 to 100');
     screen.brightness = p.brightness;
     return { body: {} };
@@ -220,12 +225,12 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   'screen/writeFreeze': writeFlag('enable', 'freeze'),
   'preset/readList': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     return { body: { presets: sim.state.presets.filter((x) => x.screenId === screen.screenId).map((x) => ({ ...x })) } };
   },
   'preset/play': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     if (!isInt(p.presetId)) return refuse(NOVASTAR_STATUS.PARAM, 'presetId must be an integer');
     const preset = sim.state.presets.find((x) => x.presetId === p.presetId && x.screenId === screen.screenId);
     if (!preset) return refuse(NOVASTAR_STATUS.NOT_FOUND, `preset ${p.presetId} does not exist on screen ${screen.screenId}`);
@@ -234,11 +239,11 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   },
   'preset/readPlay': (sim, p) => {
     const screen = screenOf(sim, p);
-    return isOutcome(screen) ? screen : { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, presetId: screen.presetId } };
+    return failed(screen) ? screen : { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, presetId: screen.presetId } };
   },
   'screen/writeBKG': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     if (p.enable !== 0 && p.enable !== 1) return refuse(NOVASTAR_STATUS.PARAM, 'enable must be 0 or 1');
     const bkgId = p.bkgId ?? screen.bkgId;
     if (!isInt(bkgId)) return refuse(NOVASTAR_STATUS.PARAM, 'bkgId must be an integer');
@@ -252,7 +257,7 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   },
   'screen/writeDetail': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     const audio = p.audio as Params | undefined;
     if (audio === null || typeof audio !== 'object') return refuse(NOVASTAR_STATUS.PARAM, 'audio must be an object');
     if (audio.volume !== undefined && !(isInt(audio.volume) && audio.volume >= 0 && audio.volume <= 100)) return refuse(NOVASTAR_STATUS.PARAM, 'volume must be an integer from 0 to 100');
@@ -263,7 +268,7 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   },
   'audio/readDetail': (sim, p) => {
     const screen = screenOf(sim, p);
-    return isOutcome(screen) ? screen : { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, ...audioView(screen) } };
+    return failed(screen) ? screen : { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, ...audioView(screen) } };
   },
   'input/readList': (sim, p) => checkDevice(sim, p) ?? { body: { inputs: sim.state.inputs.map((i) => inputView(sim, i)) } },
   'input/readDetail': (sim, p) => {
@@ -278,39 +283,33 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
   },
   'layer/detailList': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     const layers = sim.state.layers.filter((l) => l.screenId === screen.screenId).sort((a, b) => a.zorder - b.zorder);
     return { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, screenLayers: layers.map((l) => layerView(sim, l)) } };
   },
   'layer/readDetail': (sim, p) => {
-    const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
-    const layer = layerOf(sim, screen, p);
-    return failed(layer) ? layer : { body: layerView(sim, layer) };
+    const found = layerOf(sim, p);
+    return failed(found) ? found : { body: layerView(sim, found.layer) };
   },
   'layer/writeSource': (sim, p) => {
-    const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
-    const layer = layerOf(sim, screen, p);
-    if (failed(layer)) return layer;
+    const found = layerOf(sim, p);
+    if (failed(found)) return found;
     const source = sourceOf(sim, p);
     if (failed(source)) return source;
-    layer.source = source;
+    found.layer.source = source;
     return { body: {} };
   },
   'layer/writeWindow': (sim, p) => {
-    const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
-    const layer = layerOf(sim, screen, p);
-    if (failed(layer)) return layer;
-    const window = windowOf(screen, p.window);
+    const found = layerOf(sim, p);
+    if (failed(found)) return found;
+    const window = windowOf(found.screen, p.window);
     if (failed(window)) return window;
-    layer.window = window;
+    found.layer.window = window;
     return { body: {} };
   },
   'layer/create': (sim, p) => {
     const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
+    if (failed(screen)) return screen;
     const general = (p.general ?? {}) as Params;
     if (general.name !== undefined && (typeof general.name !== 'string' || general.name.length > 64)) return refuse(NOVASTAR_STATUS.PARAM, 'general.name must be a string of at most 64 characters');
     const source = sourceOf(sim, (p.source ?? { sourceType: 0 }) as Params);
@@ -323,11 +322,9 @@ const ENDPOINTS: Record<string, (sim: SimCore, p: Params) => Outcome> = {
     return { body: { deviceId: sim.state.novastarDevice.deviceId, screenId: screen.screenId, layerId } };
   },
   'layer/delete': (sim, p) => {
-    const screen = screenOf(sim, p);
-    if (isOutcome(screen)) return screen;
-    const layer = layerOf(sim, screen, p);
-    if (failed(layer)) return layer;
-    sim.state.layers.splice(sim.state.layers.indexOf(layer), 1);
+    const found = layerOf(sim, p);
+    if (failed(found)) return found;
+    sim.state.layers.splice(sim.state.layers.indexOf(found.layer), 1);
     return { body: {} };
   },
 };

@@ -1,6 +1,6 @@
 // The platforms the library knows: each one's adapter and default host. The
 // client reaches a platform only through here.
-import type { Platform } from '../types';
+import { PLATFORMS, type Platform } from '../types';
 import { novastarAdapter } from './novastar';
 import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './onbright';
 import type { PlatformAdapter, PlatformContext } from './platform';
@@ -19,12 +19,7 @@ export const KNOWN_HOSTS: Readonly<Record<Platform, readonly { name: string; url
   novastar: [],
 };
 
-export const DEFAULT_BASE_URLS: Readonly<Record<Platform, string | undefined>> = {
-  'quectel-app': KNOWN_HOSTS['quectel-app'][0].url,
-  'quectel-saas': KNOWN_HOSTS['quectel-saas'][0].url,
-  onbright: KNOWN_HOSTS.onbright[0].url,
-  novastar: undefined,
-};
+export const DEFAULT_BASE_URLS = Object.fromEntries(PLATFORMS.map((p) => [p, KNOWN_HOSTS[p][0]?.url])) as Readonly<Record<Platform, string | undefined>>;
 
 /** The adapter of the account's platform. */
 export function createAdapter(ctx: PlatformContext): PlatformAdapter {
