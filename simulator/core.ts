@@ -1,5 +1,6 @@
 // The simulator's memory and clock, shared by every platform's handlers.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Faults } from './faults';
 import { seedState, type SimState, type TokenKind, type TokenPlatform, type TokenRecord } from './state';
 
@@ -48,6 +49,23 @@ function emptyCounters(): Counters {
   };
 }
 
+/**
+ * A message of the Quectel SaaS AMQP subscription, shaped as the subscription
+ * documents define it: who, what type (ONLINE, MATTR, MEVENT, …), when, a
+ * ticket, and the type's data. Numbers in property values are strings, as the
+ * vendor pushes them.
+ */
+export interface SubscriptionMessage {
+  productKey: string;
+  deviceKey: string;
+  type: string;
+  subtype?: string;
+  createdAt: number;
+  ticket: string;
+  data: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
 /** How a presented token fared: the record when it is valid, else why not. */
 export type TokenCheck =
   | { ok: true; record: TokenRecord }
@@ -59,6 +77,8 @@ export class SimCore {
   requests: RecordedRequest[] = [];
   readonly faults: Faults;
   novastarEncrypt: boolean;
+  /** Emits 'message' with a SubscriptionMessage whenever a simulated device reports something. */
+  readonly subscription = new EventEmitter();
 
   constructor(readonly options: CoreOptions) {
     this.novastarEncrypt = options.novastarEncrypt;
@@ -79,6 +99,11 @@ export class SimCore {
     this.counters.requests[entry.path] = (this.counters.requests[entry.path] ?? 0) + 1;
     this.requests.push(entry);
     if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
+  }
+
+  /** A device reported something: the AMQP endpoint delivers it to the queues subscribed to its product. */
+  publish(message: SubscriptionMessage): void {
+    this.subscription.emit('message', message);
   }
 
   reset(): void {
