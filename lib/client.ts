@@ -4,7 +4,8 @@ import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
 import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
-import { getOperation, isRepeatable, type AuthMode, type Operation } from './operations';
+import { runRecipe } from './devices';
+import { getOperation, isRepeatable, type AuthMode, type Operation, type Recipe } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
 import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
@@ -122,6 +123,7 @@ export class OpenApiClient {
     if (!op) throw invalidInput('operation', 'enum', { values: operationId });
     if (op.platform !== this.platform) throw invalidInput('operation', 'enum', { values: `an operation of ${this.platform}` });
     const values = validateParams(op, params, this.config);
+    if (op.recipe) return runRecipe(this, op as Operation & { recipe: Recipe }, values);
     const query: Record<string, string> = {};
     let body: Record<string, unknown> | undefined;
     for (const spec of op.params) {

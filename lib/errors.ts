@@ -10,6 +10,8 @@ export const ErrorCodes = {
   ECONNRESET: 'ECONNRESET',
   ECANCELED: 'ECANCELED',
   LOGIN_BACKOFF: 'LOGIN_BACKOFF',
+  /** A control call some devices refused: the per-device results are on the error's payload. */
+  DEVICE_FAILED: 'DEVICE_FAILED',
 } as const;
 
 export interface OpenApiErrorDetails {
@@ -31,6 +33,8 @@ export interface OpenApiErrorDetails {
   refusal?: boolean;
   /** The refusal came while our clock was more than 5 minutes off the vendor's. */
   clockSkew?: boolean;
+  /** What the failed message's payload becomes (DEVICE_FAILED: one result per device). */
+  payload?: unknown;
 }
 
 /**
@@ -51,13 +55,14 @@ export class OpenApiError extends Error {
   serverDate?: number;
   refusal?: boolean;
   clockSkew?: boolean;
+  payload?: unknown;
 
   constructor(code: string | number, message: string, details: OpenApiErrorDetails = {}) {
     super(message);
     this.name = 'OpenApiError';
     this.code = code;
     this.retryable = details.retryable ?? false;
-    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate', 'refusal', 'clockSkew'] as const) {
+    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate', 'refusal', 'clockSkew', 'payload'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }
@@ -88,6 +93,9 @@ const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> =
   unsafeKey: (l) => `holds the forbidden key ${l.key}`,
   tooDeep: (l) => `is nested deeper than ${l.limit} levels`,
   unreadable: () => 'has a property that cannot be read',
+  unknownCode: (l) => `is not in the product's thing model (it has ${l.values || 'none'})`,
+  readOnly: () => 'is read-only in the product\'s thing model',
+  duplicate: (l) => `names ${l.key} twice`,
   retype: () => 'must be typed again: a saved secret is only used with the saved platform and base URL',
 };
 

@@ -2,7 +2,7 @@
 // parameter checks, for where each parameter goes, and for the editor's fields.
 import type { HttpMethod, Platform } from './types';
 
-export type ParamType = 'string' | 'integer' | 'array' | 'object';
+export type ParamType = 'string' | 'integer' | 'boolean' | 'array' | 'object';
 
 export interface ParamSpec {
   name: string;
@@ -29,6 +29,8 @@ export interface ParamSpec {
   unit?: 'ms' | 's';
   /** Where an editor can fetch the values the account offers for this parameter. */
   picker?: PickerList;
+  /** Strings: a list of values separated by commas, which may also be given as an array of strings. */
+  list?: boolean;
   /** Body parameters only: sent inside this object of the body (NovaStar's `window`, `source`, `general`, `audio`) rather than at its top. */
   group?: string;
 }
@@ -52,6 +54,17 @@ export interface Paging {
   total: string;
 }
 
+/**
+ * A call made of other catalogue calls (lib/devices.ts): `control` checks the
+ * values against the product's thing model and sends `call` once per product
+ * (or once for all); `latest` reads a device's values with `call` and its
+ * details with `detail`; `history` reads every page of `call`.
+ */
+export type Recipe =
+  | { kind: 'control'; mode: 'property' | 'service' | 'raw'; call: string }
+  | { kind: 'latest'; call: string; detail: string }
+  | { kind: 'history'; call: string };
+
 export interface Operation {
   id: string;
   platform: Platform;
@@ -62,6 +75,8 @@ export interface Operation {
   /** Creates something on the vendor's side: never sent twice, whatever its method (see isRepeatable). */
   creates?: boolean;
   paging?: Paging;
+  /** Made of other calls; method, path and auth are those of its main call. */
+  recipe?: Recipe;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -83,6 +98,18 @@ const LOCK_GUEST: ParamSpec[] = [
   int('times', 'body', { ...req, min: 0, max: 9999 }),
   str('mobile', 'body', PHONE),
   int('isMax', 'body', { enum: [0, 1] }),
+];
+
+/** Devices one control call may name (the vendor caps its batches; the documents give no number). */
+const MAX_DEVICES = 100;
+/** Characters of a control call's data text: raw data is at most 4096, as the vendor documents. */
+const RAW_TEXT = 4096;
+const CONTROL_TEXT = 64 * 1024;
+const CACHE_TIME = { min: 1, max: 7_776_000, unit: 's' } as const;
+const QOS = { enum: [0, 1] } as const;
+const SAAS_CONTROL_OPTIONS: ParamSpec[] = [
+  { name: 'isCache', in: 'body', type: 'boolean' }, int('cacheTime', 'body', CACHE_TIME),
+  { name: 'isCover', in: 'body', type: 'boolean' }, int('qos', 'body', QOS),
 ];
 
 const SCREEN = int('screenId', 'body', { required: true, min: 0, max: 1000, picker: 'screens' });
@@ -179,6 +206,81 @@ const list: Operation[] = [
     paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
   },
 
+  // ---- Quectel devices: the vendor calls behind control, state and history ----
+  {
+    id: 'quectel-app.exportTsl', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/binding/enduserapi/productTSL',
+    params: [str('pk', 'query', { ...req, maxLength: 64, picker: 'products' }), str('gatewayPk', 'query', { maxLength: 64 })],
+  },
+  {
+    id: 'quectel-app.batchControl', platform: 'quectel-app', method: 'POST', auth: 'token',
+    path: '/v2/binding/enduserapi/batchControlDevice',
+    params: [
+      str('data', 'body', { ...req, maxLength: CONTROL_TEXT }),
+      { name: 'deviceList', in: 'body', type: 'array', required: true, maxItems: MAX_DEVICES },
+      int('type', 'body', { ...req, enum: [1, 2, 3] }),
+      int('dataFormat', 'body', { enum: [1, 2] }),
+      int('isCache', 'body', { enum: [1, 2] }), int('cacheTime', 'body', CACHE_TIME), int('isCover', 'body', { enum: [1, 2] }), int('qos', 'body', QOS),
+    ],
+  },
+  {
+    id: 'quectel-app.readAttributes', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/binding/enduserapi/getDeviceBusinessAttributes',
+    params: [str('pk', 'query', { ...req, maxLength: 64 }), str('dk', 'query', { ...req, maxLength: 64 }), str('codeList', 'query', { maxLength: 2048 }), str('type', 'query', { pattern: /^[123](,[123])*$/ })],
+  },
+  {
+    id: 'quectel-app.deviceInfo', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/binding/enduserapi/deviceInfo',
+    params: [str('pk', 'query', { ...req, maxLength: 64 }), str('dk', 'query', { ...req, maxLength: 64 })],
+  },
+  {
+    id: 'quectel-app.propertyHistory', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/quecdatastorage/enduserapi/getPropertyDataList',
+    params: [
+      str('pk', 'query', { ...req, maxLength: 64 }), str('dk', 'query', { ...req, maxLength: 64 }), str('attributeCode', 'query', { ...req, maxLength: 64 }),
+      str('startTimestamp', 'query', { ...req, ...MS_TIMESTAMP }), str('endTimestamp', 'query', { ...req, ...MS_TIMESTAMP }),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
+  },
+  ...(['writeData', 'sendServiceData'] as const).map((name): Operation => ({
+    id: `quectel-saas.${name}`, platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: `/v2/deviceshadow/r3/openapi/dm/${name}`,
+    params: [
+      str('productKey', 'body', { ...req, maxLength: 64 }),
+      { name: 'devices', in: 'body', type: 'array', required: true, maxItems: MAX_DEVICES },
+      str('data', 'body', { ...req, maxLength: CONTROL_TEXT }),
+      ...SAAS_CONTROL_OPTIONS,
+    ],
+  })),
+  {
+    id: 'quectel-saas.sendRawData', platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: '/v2/deviceshadow/r3/openapi/raw/sendData',
+    params: [
+      { name: 'devices', in: 'body', type: 'array', required: true, maxItems: MAX_DEVICES },
+      str('data', 'body', { ...req, maxLength: RAW_TEXT }),
+      str('encode', 'body', { ...req, enum: ['Hex', 'Text'] }),
+      ...SAAS_CONTROL_OPTIONS,
+    ],
+  },
+  {
+    id: 'quectel-saas.deviceDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/devicemgr/r3/openapi/device/detail',
+    params: [str('productKey', 'query', { ...req, maxLength: 64 }), str('deviceKey', 'query', { ...req, maxLength: 64 })],
+  },
+  {
+    id: 'quectel-saas.dataHistory', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecdatastorage/r1/openapi/device/data/history',
+    params: [
+      str('productKey', 'query', { ...req, maxLength: 64 }), str('deviceKey', 'query', { ...req, maxLength: 64 }),
+      // The vendor's own spelling of begin and end.
+      str('beginDateTimp', 'query', MS_TIMESTAMP), str('endDateTimp', 'query', MS_TIMESTAMP),
+      int('direction', 'query', { enum: [1, 2] }),
+      int('pageNum', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+
   // ---- On-Bright ----
   {
     id: 'onbright.registerAliDevice', platform: 'onbright', method: 'POST', auth: 'token', creates: true,
@@ -264,6 +366,54 @@ const list: Operation[] = [
   },
   novastar('deleteLayer', 'layer/delete', [SCREEN, LAYER]),
 ];
+
+/** A node's own parameters for a device: the product picked first, then one of its devices. */
+const PRODUCT = str('productKey', 'body', { maxLength: 64, picker: 'products' });
+const DEVICE = str('deviceKey', 'body', { maxLength: 64, picker: 'devices' });
+
+/** What a control call takes: one device or several, the data, and the vendor's delivery options (0 off, 1 on). */
+function controlParams(data: ParamSpec): ParamSpec[] {
+  return [
+    PRODUCT, DEVICE,
+    { name: 'devices', in: 'body', type: 'array', maxItems: MAX_DEVICES },
+    data,
+    int('isCache', 'body', { enum: [0, 1] }), int('cacheTime', 'body', CACHE_TIME), int('isCover', 'body', { enum: [0, 1] }), int('qos', 'body', QOS),
+  ];
+}
+
+const CONTROL_MODES = {
+  writeProperties: { mode: 'property', data: { name: 'data', in: 'body', type: 'object', required: true } },
+  callService: { mode: 'service', data: { name: 'data', in: 'body', type: 'object', required: true } },
+  sendRaw: { mode: 'raw', data: str('data', 'body', { ...req, maxLength: RAW_TEXT }) },
+} as const satisfies Record<string, { mode: 'property' | 'service' | 'raw'; data: ParamSpec }>;
+
+const SAAS_CONTROL_CALLS = { property: 'quectel-saas.writeData', service: 'quectel-saas.sendServiceData', raw: 'quectel-saas.sendRawData' } as const;
+
+/** A call made of others: method, path and auth of its main call. */
+function recipe(id: string, platform: Platform, main: string, params: ParamSpec[], made: Recipe): Operation {
+  const call = list.find((op) => op.id === main)!;
+  return { id, platform, method: call.method, path: call.path, auth: call.auth, params, recipe: made };
+}
+
+const recipes: Operation[] = [];
+for (const [name, { mode, data }] of Object.entries(CONTROL_MODES)) {
+  const params = [...controlParams(data), ...(mode === 'raw' ? [str('dataFormat', 'body', { ...req, enum: ['hex', 'text'] })] : [])];
+  recipes.push(recipe(`quectel-app.${name}`, 'quectel-app', 'quectel-app.batchControl', params, { kind: 'control', mode, call: 'quectel-app.batchControl' }));
+  recipes.push(recipe(`quectel-saas.${name}`, 'quectel-saas', SAAS_CONTROL_CALLS[mode], params, { kind: 'control', mode, call: SAAS_CONTROL_CALLS[mode] }));
+}
+const STATE_TARGET = [{ ...PRODUCT, required: true }, { ...DEVICE, required: true }];
+const LATEST = [...STATE_TARGET, str('codes', 'body', { maxLength: 2048, list: true })];
+const HISTORY = [
+  ...STATE_TARGET, str('code', 'body', { ...req, maxLength: 64 }),
+  str('startTime', 'body', { ...req, ...MS_TIMESTAMP }), str('endTime', 'body', { ...req, ...MS_TIMESTAMP }), int('pageSize', 'body', PAGE_SIZE),
+];
+recipes.push(
+  recipe('quectel-app.latest', 'quectel-app', 'quectel-app.readAttributes', LATEST, { kind: 'latest', call: 'quectel-app.readAttributes', detail: 'quectel-app.deviceInfo' }),
+  recipe('quectel-saas.latest', 'quectel-saas', 'quectel-saas.dataHistory', LATEST, { kind: 'latest', call: 'quectel-saas.dataHistory', detail: 'quectel-saas.deviceDetail' }),
+  recipe('quectel-app.history', 'quectel-app', 'quectel-app.propertyHistory', HISTORY, { kind: 'history', call: 'quectel-app.propertyHistory' }),
+  recipe('quectel-saas.history', 'quectel-saas', 'quectel-saas.dataHistory', HISTORY, { kind: 'history', call: 'quectel-saas.dataHistory' }),
+);
+list.push(...recipes);
 
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) => [op.id, op]));
 

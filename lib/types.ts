@@ -65,6 +65,8 @@ export interface CallResult {
   meta: CallMeta;
   /** The whole parsed answer, for paging fields outside `data`. */
   raw: Record<string, unknown>;
+  /** A device's details (online state, last report), read along with its state: msg.device. */
+  device?: Record<string, unknown>;
 }
 
 /** Describes a call on msg.openapi; never holds a credential or a token. */
@@ -82,6 +84,8 @@ export interface CallMeta {
   attempts: number;
   /** NovaStar only: the answer's sign verified (true), did not (false), or was empty or absent (null). */
   signVerified?: boolean | null;
+  /** Reading every page stopped at this limit before the last page. */
+  truncated?: 'maxItems' | 'maxPages' | 'maxMs';
 }
 
 /** A call to any endpoint of the platform; the path is relative to the base URL. */

@@ -83,6 +83,7 @@ function checkOne(spec: ParamSpec, value: unknown): unknown {
     case 'string': {
       let text: string;
       if (typeof value === 'string') text = value;
+      else if (spec.list && Array.isArray(value) && value.every((v) => typeof v === 'string')) text = value.join(',');
       else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
       else throw invalidInput(name, 'type', { expected: 'a string' });
       const max = spec.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -103,6 +104,11 @@ function checkOne(spec: ParamSpec, value: unknown): unknown {
         throw invalidInput(name, 'range', { min: spec.min ?? Number.MIN_SAFE_INTEGER, max: spec.max ?? Number.MAX_SAFE_INTEGER });
       }
       return n;
+    }
+    case 'boolean': {
+      if (value === true || value === 'true') return true;
+      if (value === false || value === 'false') return false;
+      throw invalidInput(name, 'type', { expected: 'true or false' });
     }
     case 'array': {
       if (!Array.isArray(value)) throw invalidInput(name, 'type', { expected: 'an array' });

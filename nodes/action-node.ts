@@ -237,6 +237,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
           status({ fill: 'green', shape: 'dot', text: text(RED, 'status.ok', 'ok') });
           msg.payload = result.data;
           msg.openapi = result.meta;
+          if (result.device) msg.device = result.device;
           send(msg);
         }
         done();
@@ -245,6 +246,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
         error.platform ??= account?.platform;
         const what = hint(RED, error);
         msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus, ...(what ? { hint: what } : {}) };
+        // A control call some devices refused: which ones, for the Catch node.
+        if (error.payload !== undefined) msg.payload = error.payload;
         failed(error, what);
         // One line in the debug sidebar and the log, msg.error.code for a Catch node (see Failure).
         done(new Failure(failureLine(error.code, error.message, what), error.code) as unknown as Error);
@@ -281,9 +284,27 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
           lastFailure = '';
           status({ fill: 'green', shape: 'dot', text: text(RED, 'status.watching', `watching every ${seconds} s`, { seconds }) });
           if (seen === previous) return;
-          msg.payload = data;
-          msg.previous = previousData;
+          if (w.changes && isPlainObject(data)) {
+            // Only the values that changed, and what they were.
+            const before = isPlainObject(previousData) ? previousData : {};
+            const changed = Object.keys(data).filter((code) => JSON.stringify(data[code]) !== JSON.stringify(before[code]));
+            if (changed.length === 0) {
+              // A value gone from the answer is no news.
+              previous = seen;
+              previousData = data;
+              return;
+            }
+            msg.payload = Object.fromEntries(changed.map((code) => [code, data[code]]));
+            msg.previous = Object.fromEntries(changed.filter((code) => code in before).map((code) => [code, before[code]]));
+          } else {
+            msg.payload = data;
+            msg.previous = previousData;
+          }
           msg.openapi = result.meta;
+          if ('device' in result && result.device) {
+            msg.device = result.device;
+            msg.topic = `${String(result.device.productKey)}/${String(result.device.deviceKey)}`;
+          }
           previous = seen;
           previousData = data;
           node.send(msg);

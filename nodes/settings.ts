@@ -21,7 +21,7 @@ export function credentialName(param: string): string {
 }
 
 /** The type a new setting starts with. */
-export const DEFAULT_TYPES: Readonly<Record<ParamType, string>> = { string: 'str', integer: 'num', array: 'json', object: 'json' };
+export const DEFAULT_TYPES: Readonly<Record<ParamType, string>> = { string: 'str', integer: 'num', boolean: 'bool', array: 'json', object: 'json' };
 
 /** A setting of this type is kept in the node's credentials: never in the flow file, never sent back to the editor. */
 export const CREDENTIAL_TYPE = 'cred';

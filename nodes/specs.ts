@@ -22,7 +22,13 @@ export interface ActionNodeSpec {
    * Watch mode: the node polls one of these read operations every `interval`
    * seconds (at least minSeconds) and sends only when the answer changed.
    */
-  watch?: { operations: readonly string[]; minSeconds: number; defaultSeconds: number };
+  watch?: {
+    operations: readonly string[];
+    minSeconds: number;
+    defaultSeconds: number;
+    /** The answer is an object of values: send only the values that changed, msg.previous their old ones. */
+    changes?: boolean;
+  };
   /**
    * How saved settings changed: migrations[i] takes settings of version i to
    * version i + 1. A flow saved before settings carried a version is version
@@ -53,7 +59,23 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'quectel-export-tsl', ...QUECTEL, migrations: FIRST,
-    operations: { export: { 'quectel-saas': 'quectel-saas.exportTsl' } },
+    operations: { export: { 'quectel-app': 'quectel-app.exportTsl', 'quectel-saas': 'quectel-saas.exportTsl' } },
+  },
+  {
+    type: 'quectel-control-device', ...QUECTEL, migrations: FIRST,
+    operations: {
+      writeProperties: { 'quectel-app': 'quectel-app.writeProperties', 'quectel-saas': 'quectel-saas.writeProperties' },
+      callService: { 'quectel-app': 'quectel-app.callService', 'quectel-saas': 'quectel-saas.callService' },
+      sendRaw: { 'quectel-app': 'quectel-app.sendRaw', 'quectel-saas': 'quectel-saas.sendRaw' },
+    },
+  },
+  {
+    type: 'quectel-device-state', ...QUECTEL, migrations: FIRST,
+    watch: { operations: ['latest'], minSeconds: 5, defaultSeconds: 30, changes: true },
+    operations: {
+      latest: { 'quectel-app': 'quectel-app.latest', 'quectel-saas': 'quectel-saas.latest' },
+      history: { 'quectel-app': 'quectel-app.history', 'quectel-saas': 'quectel-saas.history' },
+    },
   },
   {
     type: 'onbright-scan-devices', ...ONBRIGHT, migrations: FIRST,

@@ -53,6 +53,8 @@ function validValue(spec: ParamSpec): unknown {
   switch (spec.type) {
     case 'integer':
       return spec.min ?? 1;
+    case 'boolean':
+      return true;
     case 'array':
       return [];
     case 'object':

@@ -1,0 +1,360 @@
+// Quectel device calls made of several vendor calls: control (the values
+// checked against the product's thing model, the vendor's data text built,
+// one call per product where the vendor wants it, one result per device),
+// the latest state (values typed from the thing model, with the device's
+// details) and one property's history (every page, as points in time).
+import type { OpenApiClient } from './client';
+import { ErrorCodes, OpenApiError, invalidInput } from './errors';
+import { getOperation, type Operation, type Recipe } from './operations';
+import { checkValue, decodeValue, encodeValue, readThingModel, type ThingModel, type TslField } from './thing-model';
+import type { CallMeta, CallResult, Platform } from './types';
+import { isPlainObject, kindOf, validateParams } from './validate';
+
+/** One device's outcome of a control call, as msg.payload lists them. */
+export interface DeviceResult {
+  productKey: string;
+  deviceKey: string;
+  ok: boolean;
+  ticket?: string;
+  code?: string | number;
+  message?: string;
+}
+
+interface Device {
+  productKey: string;
+  deviceKey: string;
+}
+
+/** Where each platform's thing model comes from, and the name it gives the product key. */
+const THING_MODEL: Partial<Record<Platform, { call: string; productKey: string }>> = {
+  'quectel-app': { call: 'quectel-app.exportTsl', productKey: 'pk' },
+  'quectel-saas': { call: 'quectel-saas.exportTsl', productKey: 'productKey' },
+};
+
+/** A thing model that could not be read is asked for again after this long; a model read is kept. */
+const RETRY_MODEL_MS = 5 * 60_000;
+const DEVICE_KEY = /^[\w.:-]{1,64}$/;
+
+interface ModelEntry {
+  model?: ThingModel;
+  failedAt?: number;
+  pending?: Promise<ThingModel | undefined>;
+}
+
+/** Thing models per account client and product: fetched once, kept as long as the client. */
+const models = new WeakMap<OpenApiClient, Map<string, ModelEntry>>();
+
+/** The product's thing model, or undefined when the account cannot read it (the values then go unchecked). */
+export async function thingModel(client: OpenApiClient, productKey: string): Promise<ThingModel | undefined> {
+  const source = THING_MODEL[client.platform];
+  if (!source) return undefined;
+  let byProduct = models.get(client);
+  if (!byProduct) models.set(client, (byProduct = new Map<string, ModelEntry>()));
+  const entry = byProduct.get(productKey) ?? {};
+  byProduct.set(productKey, entry);
+  if (entry.model) return entry.model;
+  if (entry.failedAt !== undefined && Date.now() - entry.failedAt < RETRY_MODEL_MS) return undefined;
+  entry.pending ??= client.call(source.call, { [source.productKey]: productKey }).then(
+    (result) => {
+      entry.model = readThingModel(result.data);
+      return entry.model;
+    },
+    (err: unknown) => {
+      // A refusal or a bad answer leaves the values unchecked; a missing login or a timeout is the call's own failure.
+      if (err instanceof OpenApiError && (err.refusal || err.code === ErrorCodes.BAD_RESPONSE)) {
+        entry.failedAt = Date.now();
+        return undefined;
+      }
+      throw err;
+    },
+  ).finally(() => {
+    entry.pending = undefined;
+  });
+  return entry.pending;
+}
+
+/** The devices a control call is for: `devices` (objects or device keys), else productKey and deviceKey. */
+function targets(values: Record<string, unknown>): Device[] {
+  const productKey = typeof values.productKey === 'string' ? values.productKey : undefined;
+  const given = values.devices as unknown[] | undefined;
+  const list = given?.length ? given : [{ productKey, deviceKey: values.deviceKey }];
+  const devices = list.map((item, i): Device => {
+    const name = given?.length ? `devices[${i}]` : 'deviceKey';
+    const entry = typeof item === 'string' ? { deviceKey: item } : item;
+    if (!isPlainObject(entry)) throw invalidInput(name, 'type', { expected: `an object {productKey, deviceKey} or a device key, not ${kindOf(entry)}` });
+    const pk = entry.productKey ?? productKey;
+    const dk = entry.deviceKey;
+    if (typeof pk !== 'string' || pk === '') throw invalidInput(given?.length ? `${name}.productKey` : 'productKey', 'required');
+    if (typeof dk !== 'string' || dk === '') throw invalidInput(given?.length ? `${name}.deviceKey` : 'deviceKey', 'required');
+    if (!DEVICE_KEY.test(pk)) throw invalidInput(given?.length ? `${name}.productKey` : 'productKey', 'pattern');
+    if (!DEVICE_KEY.test(dk)) throw invalidInput(given?.length ? `${name}.deviceKey` : 'deviceKey', 'pattern');
+    return { productKey: pk, deviceKey: dk };
+  });
+  const seen = new Set<string>();
+  for (const d of devices) {
+    const key = `${d.productKey}/${d.deviceKey}`;
+    if (seen.has(key)) throw invalidInput('devices', 'duplicate', { key });
+    seen.add(key);
+  }
+  return devices;
+}
+
+const byProduct = (devices: Device[]): Map<string, Device[]> => {
+  const groups = new Map<string, Device[]>();
+  for (const d of devices) groups.set(d.productKey, [...(groups.get(d.productKey) ?? []), d]);
+  return groups;
+};
+
+/** The vendor's data text for a control call, after checking the values against the model where there is one. */
+function controlText(mode: 'property' | 'service' | 'raw', data: unknown, model: ThingModel | undefined, values: Record<string, unknown>): string {
+  if (mode === 'raw') {
+    if (typeof data !== 'string') throw invalidInput('data', 'type', { expected: `a string, not ${kindOf(data)}` });
+    if (values.dataFormat === 'hex' && !/^(?:[0-9a-fA-F]{2})+$/.test(data)) throw invalidInput('data', 'type', { expected: 'hexadecimal text, two digits per byte' });
+    return data;
+  }
+  if (!isPlainObject(data)) throw invalidInput('data', 'type', { expected: `an object, not ${kindOf(data)}` });
+  if (mode === 'property') {
+    const entries = Object.entries(data);
+    if (entries.length === 0) throw invalidInput('data', 'required');
+    for (const [code, value] of entries) {
+      if (!model) continue;
+      const field = model.properties.get(code);
+      if (!field) throw invalidInput(`data.${code}`, 'unknownCode', { values: [...model.properties.keys()].join(', ') });
+      if (field.subType === 'R') throw invalidInput(`data.${code}`, 'readOnly');
+      checkValue(field, value, `data.${code}`);
+    }
+    return JSON.stringify(entries.map(([code, value]) => ({ [code]: encodeValue(value) })));
+  }
+  const service = data.service;
+  if (typeof service !== 'string' || service === '') throw invalidInput('data.service', 'required');
+  const params = data.params ?? {};
+  if (!isPlainObject(params)) throw invalidInput('data.params', 'type', { expected: `an object, not ${kindOf(params)}` });
+  const inputs = model?.services.get(service);
+  if (model && !inputs) throw invalidInput('data.service', 'unknownCode', { values: [...model.services.keys()].join(', ') });
+  for (const [code, value] of Object.entries(params)) {
+    if (!inputs) continue;
+    const field = inputs.get(code);
+    if (!field) throw invalidInput(`data.params.${code}`, 'unknownCode', { values: [...inputs.keys()].join(', ') });
+    checkValue(field, value, `data.params.${code}`);
+  }
+  return JSON.stringify([{ [service]: Object.entries(params).map(([code, value]) => ({ [code]: encodeValue(value) })) }]);
+}
+
+interface PreparedCall {
+  call: string;
+  params: Record<string, unknown>;
+  devices: Device[];
+}
+
+/** The App's batch control: one call for every device; its switches are 1 on, 2 off. */
+function appControl(mode: 'property' | 'service' | 'raw', call: string, text: string, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
+  const onOff = (x: unknown) => (x === undefined ? undefined : x === 1 ? 1 : 2);
+  const params = {
+    data: text,
+    deviceList: devices.map((d) => ({ productKey: d.productKey, deviceKey: d.deviceKey })),
+    type: mode === 'raw' ? 1 : mode === 'property' ? 2 : 3,
+    dataFormat: mode === 'raw' ? (v.dataFormat === 'hex' ? 1 : 2) : undefined,
+    isCache: onOff(v.isCache),
+    isCover: onOff(v.isCover),
+    cacheTime: v.cacheTime,
+    qos: v.qos,
+  };
+  return [{ call, params, devices }];
+}
+
+/** SaaS control: one call per product (raw data takes every device at once); switches are booleans. */
+function saasControl(mode: 'property' | 'service' | 'raw', call: string, texts: Map<string, string>, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
+  const options = {
+    isCache: v.isCache === undefined ? undefined : v.isCache === 1,
+    isCover: v.isCover === undefined ? undefined : v.isCover === 1,
+    cacheTime: v.cacheTime,
+    qos: v.qos,
+  };
+  if (mode === 'raw') {
+    const data = texts.values().next().value as string;
+    return [{ call, devices, params: { ...options, data, encode: v.dataFormat === 'hex' ? 'Hex' : 'Text', devices: devices.map((d) => ({ productKey: d.productKey, deviceKey: d.deviceKey })) } }];
+  }
+  return [...byProduct(devices)].map(([productKey, group]) => ({
+    call,
+    devices: group,
+    params: { ...options, productKey, devices: group.map((d) => d.deviceKey), data: texts.get(productKey) },
+  }));
+}
+
+/** Each device's result from an App batch answer ({successList, failureList}) or a SaaS one ([{code, deviceKey, ticket, message}]). */
+function deviceResults(platform: Platform, data: unknown, devices: Device[]): DeviceResult[] {
+  const key = (d: { productKey?: unknown; deviceKey?: unknown }) => `${String(d.productKey)}/${String(d.deviceKey)}`;
+  const found = new Map<string, Omit<DeviceResult, 'productKey' | 'deviceKey'>>();
+  if (platform === 'quectel-app' && isPlainObject(data)) {
+    for (const s of Array.isArray(data.successList) ? data.successList : []) {
+      if (isPlainObject(s) && isPlainObject(s.data)) found.set(key(s.data), { ok: true, ...(typeof s.ticket === 'string' || typeof s.ticket === 'number' ? { ticket: String(s.ticket) } : {}) });
+    }
+    for (const f of Array.isArray(data.failureList) ? data.failureList : []) {
+      if (isPlainObject(f) && isPlainObject(f.data)) found.set(key(f.data), { ok: false, message: typeof f.msg === 'string' ? f.msg : '' });
+    }
+  } else if (Array.isArray(data)) {
+    for (const r of data) {
+      if (!isPlainObject(r)) continue;
+      const ok = Number(r.code) === 200;
+      found.set(key(r), {
+        ok,
+        ...(typeof r.ticket === 'string' || typeof r.ticket === 'number' ? { ticket: String(r.ticket) } : {}),
+        ...(ok ? {} : { code: r.code as string | number, message: typeof r.message === 'string' ? r.message : '' }),
+      });
+    }
+  }
+  return devices.map((d) => ({ ...d, ...(found.get(key(d)) ?? { ok: false, message: 'not in the vendor\'s answer' }) }));
+}
+
+async function control(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'control' }>, values: Record<string, unknown>): Promise<CallResult> {
+  const devices = targets(values);
+  const groups = byProduct(devices);
+  // Every value is checked, for every product, before anything is sent.
+  const texts = new Map<string, string>();
+  for (const productKey of groups.keys()) {
+    const model = recipe.mode === 'raw' ? undefined : await thingModel(client, productKey);
+    texts.set(productKey, controlText(recipe.mode, values.data, model, values));
+  }
+  const calls = client.platform === 'quectel-app'
+    ? appControl(recipe.mode, recipe.call, texts.values().next().value as string, devices, values)
+    : saasControl(recipe.mode, recipe.call, texts, devices, values);
+  for (const c of calls) c.params = validateParams(getOperation(c.call)!, c.params);
+
+  const started = Date.now();
+  const results: DeviceResult[] = [];
+  let meta: CallMeta | undefined;
+  for (const c of calls) {
+    try {
+      const result = await client.call(c.call, c.params);
+      meta = result.meta;
+      results.push(...deviceResults(client.platform, result.data, c.devices));
+    } catch (err) {
+      // One call for everything: its failure is the message's. Several: the others' results still count.
+      if (calls.length === 1 || !(err instanceof OpenApiError) || !err.refusal) throw err;
+      results.push(...c.devices.map((d) => ({ ...d, ok: false, code: err.code, message: err.vendorMessage ?? err.message })));
+    }
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    const first = failed[0];
+    throw new OpenApiError(
+      ErrorCodes.DEVICE_FAILED,
+      `${failed.length} of ${results.length} devices failed (${first.productKey}/${first.deviceKey}: ${first.message || first.code || 'refused'})`,
+      { platform: client.platform, payload: results },
+    );
+  }
+  return { data: results, raw: {}, meta: { ...meta!, durationMs: Date.now() - started } };
+}
+
+/** The requested codes: a comma-separated text, empty for all. */
+function codeFilter(codes: unknown): Set<string> | undefined {
+  const list = typeof codes === 'string' ? codes.split(',').map((c) => c.trim()).filter(Boolean) : [];
+  return list.length ? new Set(list) : undefined;
+}
+
+/** Uplink history entries newest first, each with its values by property code. */
+function uplinkValues(entries: unknown[], model: ThingModel | undefined): { time: number; values: [string, unknown][] }[] {
+  const out: { time: number; values: [string, unknown][] }[] = [];
+  for (const entry of entries) {
+    if (!isPlainObject(entry) || Number(entry.direction) === 2 || typeof entry.dmData !== 'string') continue;
+    let items: unknown;
+    try {
+      items = JSON.parse(entry.dmData);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(items)) continue;
+    const values: [string, unknown][] = [];
+    for (const item of items) {
+      if (!isPlainObject(item) || !('value' in item)) continue;
+      const field = model?.byId.get(Number(item.id));
+      values.push([field?.code ?? String(item.id), decodeValue(undefined, item.value, field)]);
+    }
+    out.push({ time: Number(entry.createTime ?? entry.sendTime) || 0, values });
+  }
+  return out.sort((a, b) => b.time - a.time);
+}
+
+async function latest(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'latest' }>, values: Record<string, unknown>): Promise<CallResult> {
+  const productKey = String(values.productKey);
+  const deviceKey = String(values.deviceKey);
+  const wanted = codeFilter(values.codes);
+  const started = Date.now();
+  const app = client.platform === 'quectel-app';
+  const [model, read, detail] = await Promise.all([
+    thingModel(client, productKey),
+    app
+      ? client.call(recipe.call, { pk: productKey, dk: deviceKey, type: '2', ...(wanted ? { codeList: [...wanted].join(',') } : {}) })
+      : client.call(recipe.call, { productKey, deviceKey, direction: 1, pageNum: 1, pageSize: 100 }),
+    client.call(recipe.detail, app ? { pk: productKey, dk: deviceKey } : { productKey, deviceKey }),
+  ]);
+  const state: Record<string, unknown> = {};
+  if (app) {
+    const data = isPlainObject(read.data) ? read.data : {};
+    for (const list of [data.customizeTslInfo, data.standardTslInfo]) {
+      for (const item of Array.isArray(list) ? list : []) {
+        if (!isPlainObject(item) || typeof item.resourceCode !== 'string') continue;
+        // resourceValce: the vendor's own spelling of the value's field.
+        const raw = item.resourceValce ?? item.resourceValue;
+        state[item.resourceCode] = decodeValue(typeof item.dataType === 'string' ? item.dataType : undefined, raw, model?.properties.get(item.resourceCode));
+      }
+    }
+  } else {
+    for (const report of uplinkValues(Array.isArray(read.data) ? read.data : [], model)) {
+      for (const [code, value] of report.values) if (!(code in state)) state[code] = value;
+    }
+  }
+  const payload: Record<string, unknown> = {};
+  for (const code of Object.keys(state).sort()) if (!wanted || wanted.has(code)) payload[code] = state[code];
+  const details = isPlainObject(detail.data) ? detail.data : {};
+  const online = app ? Number(details.onlineStatus) === 1 : Number(details.deviceStatus) === 1;
+  const lastSeen = Number(app ? details.lastConnTimeTs : details.lastConnTime) || null;
+  return {
+    data: payload,
+    raw: {},
+    device: { ...details, productKey, deviceKey, online, lastSeen },
+    meta: { ...read.meta, durationMs: Date.now() - started },
+  };
+}
+
+async function history(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'history' }>, values: Record<string, unknown>): Promise<CallResult> {
+  const productKey = String(values.productKey);
+  const deviceKey = String(values.deviceKey);
+  const code = String(values.code);
+  const model = await thingModel(client, productKey);
+  const field: TslField | undefined = model?.properties.get(code);
+  if (model && !field) throw invalidInput('code', 'unknownCode', { values: [...model.properties.keys()].join(', ') });
+  const pageSize = values.pageSize ?? 100;
+  const app = client.platform === 'quectel-app';
+  const paged = await client.callAllPages(recipe.call, app
+    ? { pk: productKey, dk: deviceKey, attributeCode: code, startTimestamp: values.startTime, endTimestamp: values.endTime, pageSize }
+    : { productKey, deviceKey, beginDateTimp: values.startTime, endDateTimp: values.endTime, direction: 1, pageSize });
+  let points: { time: number; value: unknown }[];
+  if (app) {
+    points = paged.items.filter(isPlainObject).map((item) => ({
+      time: Number(item.tsCreateTime ?? item.createTimeTs) || 0,
+      value: decodeValue(field?.dataType, item.propertyValue, field),
+    }));
+  } else {
+    points = [];
+    for (const report of uplinkValues(paged.items, model)) {
+      for (const [name, value] of report.values) if (name === code) points.push({ time: report.time, value });
+    }
+  }
+  points.sort((a, b) => a.time - b.time);
+  return { data: points, raw: {}, meta: { ...paged.meta, ...(paged.truncated ? { truncated: paged.truncated } : {}) } };
+}
+
+/** Runs a catalogue entry made of other calls; `values` are its own parameters, already checked. */
+export function runRecipe(client: OpenApiClient, op: Operation & { recipe: Recipe }, values: Record<string, unknown>): Promise<CallResult> {
+  const recipe = op.recipe;
+  const withId = (p: Promise<CallResult>) => p.then((r) => ({ ...r, meta: { ...r.meta, operation: op.id } }));
+  switch (recipe.kind) {
+    case 'control':
+      return withId(control(client, recipe, values));
+    case 'latest':
+      return withId(latest(client, recipe, values));
+    case 'history':
+      return withId(history(client, recipe, values));
+  }
+}
