@@ -8,7 +8,7 @@ import { runRecipe } from './devices';
 import { getOperation, isRepeatable, type AuthMode, type Operation, type Recipe } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
-import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
+import { CREDENTIAL_FIELDS, requiredCredentials, HTTP_METHODS, PLATFORMS, type AccountConfig, type CallResult, type HttpMethod, type Platform, type PreparedRequest, type RawRequest } from './types';
 import { isClockRefusal, type PlatformAdapter } from './platforms/platform';
 import { createAdapter, DEFAULT_BASE_URLS } from './platforms';
 
@@ -80,8 +80,10 @@ export class OpenApiClient {
     // A copy holding exactly the platform's credentials, each one given: the adapters rely on both.
     const given: Record<string, unknown> = { ...config.credentials };
     const credentials: Record<string, string> = {};
+    const required = requiredCredentials(config);
     for (const name of Object.keys(CREDENTIAL_FIELDS[this.platform])) {
       const value = given[name];
+      if (!required.includes(name) && (value === undefined || value === null || value === '')) continue;
       if (value === undefined || value === null || value === '') throw invalidInput(name, 'required');
       if (typeof value !== 'string' && typeof value !== 'number') throw invalidInput(name, 'type', { expected: 'a string' });
       credentials[name] = String(value);

@@ -48,6 +48,11 @@ export function quectelSmsSignature(p: { phone: string; codeType: string | numbe
   return sha256Hex(`${p.phone}${p.codeType}${p.random}${p.ts}${p.userDomainSecret}`);
 }
 
+/** Email login: sha256hex(email + encryptedPwd + random + userDomainSecret). */
+export function quectelEmailLoginSignature(p: { email: string; pwd: string; random: string; userDomainSecret: string }): string {
+  return sha256Hex(`${p.email}${p.pwd}${p.random}${p.userDomainSecret}`);
+}
+
 /** Phone login: sha256hex(internationalCode + phone + encryptedPwd + random + userDomainSecret). */
 export function quectelLoginSignature(p: { internationalCode: string; phone: string; pwd: string; random: string; userDomainSecret: string }): string {
   return sha256Hex(`${p.internationalCode}${p.phone}${p.pwd}${p.random}${p.userDomainSecret}`);

@@ -10,11 +10,22 @@ export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELET
  * back. A client refuses an account that lacks any of its platform's.
  */
 export const CREDENTIAL_FIELDS = {
-  'quectel-app': { phone: 'text', password: 'password', userDomainSecret: 'password' },
+  'quectel-app': { phone: 'text', email: 'text', password: 'password', userDomainSecret: 'password' },
   'quectel-saas': { accessKey: 'text', accessSecret: 'password' },
   onbright: { clientId: 'text', clientSecret: 'password', uniqueKey: 'password' },
   novastar: { pId: 'text', secretKey: 'password' },
 } as const satisfies Record<Platform, Record<string, 'text' | 'password'>>;
+
+/** How a Quectel App account logs in: with its phone number (default) or its email address. */
+export type LoginBy = 'phone' | 'email';
+
+/** The credentials an account needs: all its platform's, except the login name of the login method it does not use. */
+export function requiredCredentials(config: { platform: Platform; loginBy?: LoginBy }): string[] {
+  const names = Object.keys(CREDENTIAL_FIELDS[config.platform]);
+  if (config.platform !== 'quectel-app') return names;
+  const unused = config.loginBy === 'email' ? 'phone' : 'email';
+  return names.filter((name) => name !== unused);
+}
 
 /** The credentials of one platform. */
 export type CredentialsOf<P extends Platform> = Record<keyof (typeof CREDENTIAL_FIELDS)[P], string>;
@@ -33,7 +44,9 @@ export interface QuectelAppAccount extends AccountBase {
   userDomain?: string;
   /** The country code used where a call leaves it out (default 86). */
   internationalCode?: string;
-  credentials: CredentialsOf<'quectel-app'>;
+  loginBy?: LoginBy;
+  /** phone or email, whichever loginBy needs, may be left out. */
+  credentials: Omit<CredentialsOf<'quectel-app'>, 'phone' | 'email'> & { phone?: string; email?: string };
 }
 
 export interface QuectelSaasAccount extends AccountBase {

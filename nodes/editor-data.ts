@@ -240,8 +240,10 @@ export function credentialRows(placeholders: readonly string[] = []): string {
   const rows: string[] = [];
   for (const [platform, fields] of Object.entries(accountCredentials())) {
     for (const field of fields) {
+      // A Quectel App account shows the login name of its login method only (phone or email).
+      const login = platform === 'quectel-app' && (field.name === 'phone' || field.name === 'email') ? ` data-login="${field.name}"` : '';
       rows.push(
-        `    <div class="form-row" data-platforms="${platform}">`,
+        `    <div class="form-row" data-platforms="${platform}"${login}>`,
         `        <label for="node-config-input-${field.name}" ${LABEL}><i class="fa ${field.secret ? 'fa-key' : 'fa-user'}"></i> <span data-i18n="iot-openapi-account.label.${field.name}"></span></label>`,
         `        <input type="${field.secret ? 'password' : 'text'}" id="node-config-input-${field.name}" style="width:70%"${placeholders.includes(field.name) ? ` data-i18n="[placeholder]iot-openapi-account.placeholder.${field.name}"` : ''}>`,
         '    </div>',

@@ -37,6 +37,7 @@ function accountConfig(settings: Record<string, unknown>, credentials: Record<st
     baseUrl: typeof settings.baseUrl === 'string' ? settings.baseUrl : '',
     userDomain: typeof settings.userDomain === 'string' ? settings.userDomain : '',
     internationalCode: country && (typeof country === 'string' || typeof country === 'number') ? String(country) : '86',
+    loginBy: settings.loginBy === 'email' ? 'email' : 'phone',
     encrypt: settings.encrypt !== false && settings.encrypt !== 'false',
     verifyAnswerSign: settings.verifyAnswerSign === true || settings.verifyAnswerSign === 'true',
     timeout: settings.timeout === undefined || settings.timeout === '' ? 10_000 : timeout,
@@ -78,6 +79,12 @@ function explained(e: OpenApiError, t: Texts): string {
   return (e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '') || e.message;
 }
 
+/** An email address as the Test connection shows it: a***@example.com. */
+function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
+}
+
 /** A phone number as the Test connection shows it: 138****0000. */
 function maskPhone(phone: string): string {
   const digits = phone.trim();
@@ -102,7 +109,9 @@ interface Connected {
 async function connectedAs(client: OpenApiClient, config: AccountConfig): Promise<Connected> {
   switch (config.platform) {
     case 'quectel-app': {
-      const out: Connected = { user: `+${config.internationalCode} ${maskPhone(shown(config.credentials.phone))}` };
+      const out: Connected = {
+        user: config.loginBy === 'email' ? maskEmail(shown(config.credentials.email)) : `+${config.internationalCode} ${maskPhone(shown(config.credentials.phone))}`,
+      };
       // Page 1 with one device: the answer holds the total.
       const total = Number(((await client.call('quectel-app.listDevices', { page: 1, pageSize: 1 }).catch(() => undefined))?.raw?.data as { total?: unknown } | undefined)?.total);
       if (Number.isInteger(total) && total >= 0) out.devices = total;

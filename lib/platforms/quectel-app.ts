@@ -1,5 +1,5 @@
 // Quectel Developer Center, App (end-user) OpenAPI.
-import { quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, randomString } from '../crypto';
+import { quectelEmailLoginSignature, quectelEncryptPassword, quectelLoginSignature, quectelSmsSignature, randomString } from '../crypto';
 import { ErrorCodes, OpenApiError, redactError, redactText } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
@@ -7,8 +7,9 @@ import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
 import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
-/** The session's own requests: logging in with phone and password, and renewing with the refresh token. */
+/** The session's own requests: logging in with phone or email and password, and renewing with the refresh token. */
 const LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/phonePwdLogin' } as const;
+const EMAIL_LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/emailPwdLogin' } as const;
 const REFRESH = { method: 'PUT', path: '/v2/enduser/enduserapi/refreshToken' } as const;
 /** 5032 token verification failed, 5106 token missing. */
 const TOKEN_CODES = new Set([5032, 5106]);
@@ -34,6 +35,7 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
   const creds = config.credentials;
   const userDomain = config.userDomain ?? '';
   const internationalCode = config.internationalCode || '86';
+  const byEmail = config.loginBy === 'email';
   /** Recent revealing values sent, for secrets(): a vendor or a proxy may echo a request in its error text. */
   const sent: string[] = [];
 
@@ -107,11 +109,17 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
       const answer = await sendSigned(ctx, adapter, () => {
         const random = randomString(16);
         const pwd = quectelEncryptPassword(creds.password, random);
-        const phone = creds.phone;
-        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret: creds.userDomainSecret });
+        const userDomainSecret = creds.userDomainSecret;
+        if (byEmail) {
+          const email = creds.email ?? '';
+          const signature = quectelEmailLoginSignature({ email, pwd, random, userDomainSecret });
+          return remember({ ...EMAIL_LOGIN, query: { email, pwd, random, userDomain, signature }, headers: {} });
+        }
+        const phone = creds.phone ?? '';
+        const signature = quectelLoginSignature({ internationalCode, phone, pwd, random, userDomainSecret });
         return remember({ ...LOGIN, query: { internationalCode, phone, pwd, random, userDomain, signature }, headers: {} });
       });
-      return tokenSet(answer, LOGIN.path);
+      return tokenSet(answer, byEmail ? EMAIL_LOGIN.path : LOGIN.path);
     },
 
     async refresh(current: TokenSet): Promise<TokenSet> {
@@ -124,7 +132,7 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(5 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
     secrets: () => [creds.password, creds.userDomainSecret, ...sent],
-    user: () => `${userDomain} +${internationalCode} ${creds.phone}`,
+    user: () => (byEmail ? `${userDomain} ${creds.email ?? ''}` : `${userDomain} +${internationalCode} ${creds.phone ?? ''}`),
     stopSignal: quectelStopSignal,
   };
   return adapter;

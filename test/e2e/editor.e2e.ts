@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ROOT, startDemo, type Demo, type NodeRedPackage } from '../../scripts/start';
 import { APP_CODES, DEMO, NOVASTAR_STATUS, ONBRIGHT_STATUS, SAAS_CODES } from '../../simulator';
 import { NODE_SPECS } from '../../nodes/specs';
-import { CREDENTIAL_FIELDS, PLATFORMS as ALL_PLATFORMS, type Platform } from '../../lib/types';
+import { CREDENTIAL_FIELDS, requiredCredentials, PLATFORMS as ALL_PLATFORMS, type Platform } from '../../lib/types';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -42,13 +42,14 @@ const ALL_TYPES = ['iot-openapi-account', ...ACTION_TYPES];
 
 /** The account dialog's fields per platform (name and platform always show): its settings and the library's credentials. */
 const ACCOUNT_SETTINGS: Record<Platform, string[]> = {
-  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'timeout'],
+  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'loginBy', 'timeout'],
   'quectel-saas': ['baseUrl', 'timeout'],
   onbright: ['baseUrl', 'timeout'],
   novastar: ['baseUrl', 'encrypt', 'verifyAnswerSign', 'timeout'],
 };
-const ACCOUNT_FIELDS = Object.fromEntries(PLATFORMS.map((p) => [p, [...ACCOUNT_SETTINGS[p], ...Object.keys(CREDENTIAL_FIELDS[p])]])) as Record<Platform, string[]>;
-const ALL_ACCOUNT_FIELDS = [...new Set(Object.values(ACCOUNT_FIELDS).flat())];
+/** What shows by default: a Quectel App account logs in by phone, so its email field stays hidden. */
+const ACCOUNT_FIELDS = Object.fromEntries(PLATFORMS.map((p) => [p, [...ACCOUNT_SETTINGS[p], ...requiredCredentials({ platform: p })]])) as Record<Platform, string[]>;
+const ALL_ACCOUNT_FIELDS = [...new Set([...Object.values(ACCOUNT_FIELDS).flat(), ...ALL_PLATFORMS.flatMap((p) => Object.keys(CREDENTIAL_FIELDS[p]))])];
 
 // ---------------------------------------------------------------------------
 // The editor's globals, as far as these tests use them (page.evaluate bodies run in the browser).

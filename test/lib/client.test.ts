@@ -9,7 +9,7 @@ import { OpenApiError } from '../../lib/errors';
 import { Clock } from '../../lib/clock';
 import { Transport } from '../../lib/http';
 import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
-import { CREDENTIAL_FIELDS, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
+import { requiredCredentials, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
 import { DEMO, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
@@ -484,7 +484,7 @@ describe('client against the simulator', function () {
     it('every credential of every platform is required, and named when missing', () => {
       for (const platform of PLATFORMS) {
         const account = demoAccount(sim, platform);
-        for (const name of Object.keys(CREDENTIAL_FIELDS[platform])) {
+        for (const name of requiredCredentials(account)) {
           for (const missing of [undefined, '']) {
             const lacking = { ...account, credentials: { ...account.credentials, [name]: missing } } as AccountConfig;
             assert.throws(() => new OpenApiClient(lacking), { code: 'INVALID_INPUT', parameter: name }, `${platform} ${name}`);
