@@ -1,7 +1,7 @@
 // Quectel Developer Center, App (end-user) OpenAPI: SMS code, register,
 // phone login, token refresh, bound devices.
 import { randomInt } from 'node:crypto';
-import { quectelDecryptPassword, quectelLoginSignature, quectelSmsSignature } from '../lib/crypto';
+import { quectelDecryptPassword, quectelLoginSignature, quectelSmsSignature, sha256Hex } from '../lib/crypto';
 import type { SimCore } from './core';
 import { DEMO } from './demo';
 import { jsonObjectBody, positiveInt, textField, type Answer, type Call, type Route } from './http';
@@ -9,30 +9,63 @@ import { isFresh, pageOf, quectelAnswer, TIMESTAMP_CODE } from './quectel';
 import type { AppDevice, TokenRecord } from './state';
 
 /**
- * Result codes. 5032, 5037, 5106, 5115, 5145, 5146, 5325, 5420 are the
- * vendor's; the documents are silent on the others, which are our choice.
+ * Result codes, from the App API error table (appDevelop-errorCode) and the
+ * pages of each call. PARAM is the fallback for a parameter that neither has
+ * a "please input …" nor a "format" code of its own (see PARAM_CODES).
  */
 export const APP_CODES = {
   OK: 200,
-  /** Chosen: a required parameter is missing or malformed, or the JSON body is bad. */
-  PARAM: 5002,
-  /** Chosen: phone already registered. */
-  ALREADY_REGISTERED: 5009,
-  /** Chosen: no such user (login). */
-  NO_USER: 5010,
-  /** Chosen: userDomain unknown. */
-  UNKNOWN_DOMAIN: 5016,
+  /**
+   * App table: "data exception", the table's general code for input it cannot
+   * take. Chosen for malformed parameters that have no code of their own (a bad
+   * JSON body, page numbers, codeType, random …).
+   */
+  PARAM: 5103,
+  /** App table and the phone login page: the mobile number is registered. */
+  ALREADY_REGISTERED: 5002,
+  /** App table and the phone login page: the mobile number is not registered. */
+  NO_USER: 5004,
+  /** App table and the email login page: the email address is not registered. */
+  NO_EMAIL_USER: 5031,
+  /** App table: the user domain does not exist. */
+  UNKNOWN_DOMAIN: 5015,
   TOKEN_INVALID: 5032,
   SMS_CODE_WRONG: 5037,
+  /** App table: permission denied (a device or product that is not the user's). */
+  NO_PERMISSION: 5041,
+  /** App table: the device is not bound (to this user). */
+  NOT_BOUND: 5052,
   TOKEN_MISSING: 5106,
+  /** App table: failed to decrypt the password. */
+  DECRYPT: 5353,
   REFRESH_MISSING: 5115,
   TIMESTAMP: TIMESTAMP_CODE,
   /** Wrong password; the message says how many attempts are left. */
   WRONG_PASSWORD: 5146,
+  /** App table: TSL query failed (productTSL of an unknown product). */
+  TSL_FAILED: 5193,
   /** After five wrong passwords in a row the account is locked (until reset()). */
   LOCKED: 5325,
   SIGNATURE: 5420,
+  /** App table: query type missing (getDeviceBusinessAttributes with codeList but no type). */
+  QUERY_TYPE_MISSING: 5471,
 } as const;
+
+/** "Please input …" codes of the App table, by parameter name. */
+const MISSING_CODES: Record<string, number> = {
+  phone: 5021, pwd: 5022, userDomain: 5023, email: 5026, smsCode: 5029, token: 5106, internationalCode: 5116,
+  ts: 5145, signature: 5550, pk: 5066, productKey: 5066, dk: 5067, deviceKey: 5067, type: 5070, dataFormat: 5072,
+  data: 5074, deviceList: 5311, cacheTime: 5328, startTimestamp: 5107, endTimestamp: 5108,
+};
+
+/** "Incorrect format" / "out of range" codes of the App table, by parameter name. */
+const INVALID_CODES: Record<string, number> = {
+  phone: 5019, email: 5040, pwd: 5056, ts: 5145, type: 5071, dataFormat: 5073, data: 5075, deviceList: 5312,
+  cacheTime: 5329, isCache: 5330, isCover: 5331, startTimestamp: 5109, endTimestamp: 5110, pk: 5339, dk: 5361,
+};
+
+/** Wrong email password with 1, 2, 3, 4 attempts left: the email login page's own codes. */
+const EMAIL_ATTEMPTS_LEFT = [0, 5583, 5584, 5585, 5586];
 
 const MAX_LOGIN_FAILURES = 5;
 /** SMS codes live 5 minutes and are used up by a successful registration. */
@@ -43,7 +76,10 @@ const COUNTRY = /^\d{1,4}$/;
 const USER_DOMAINS: Record<string, string> = { [DEMO.quectelApp.userDomain]: DEMO.quectelApp.userDomainSecret };
 
 const ok = (data: unknown = null): Answer => quectelAnswer(APP_CODES.OK, '', data);
-const paramError = (name: string, problem = 'is missing or invalid'): Answer => quectelAnswer(APP_CODES.PARAM, `参数错误: ${name} ${problem}`);
+const MISSING = 'is missing';
+/** A refusal of one parameter, with the table's code for it when it has one. */
+const paramError = (name: string, problem = MISSING): Answer =>
+  quectelAnswer((problem === MISSING ? MISSING_CODES[name] : INVALID_CODES[name]) ?? APP_CODES.PARAM, `参数错误: ${name} ${problem}`);
 const unknownDomain = (): Answer => quectelAnswer(APP_CODES.UNKNOWN_DOMAIN, '用户域不存在');
 
 function firstMissing(params: Record<string, string | undefined>, names: readonly string[]): string | undefined {
@@ -55,10 +91,10 @@ function sendPhoneSmsCode(call: Call, sim: SimCore): Answer {
   const missing = firstMissing(q, ['codeType', 'phone', 'random', 'ts', 'userDomain', 'signature']);
   if (missing) return paramError(missing);
   if (!/^[1-5]$/.test(q.codeType)) return paramError('codeType', 'must be 1 to 5');
-  if (!PHONE.test(q.phone)) return paramError('phone');
-  if (q.internationalCode !== undefined && !COUNTRY.test(q.internationalCode)) return paramError('internationalCode');
+  if (!PHONE.test(q.phone)) return paramError('phone', 'is not a phone number');
+  if (q.internationalCode !== undefined && !COUNTRY.test(q.internationalCode)) return paramError('internationalCode', 'is not a country code');
   if (q.random.length !== 16) return paramError('random', 'must be 16 characters');
-  if (!/^\d{1,16}$/.test(q.ts)) return paramError('ts');
+  if (!/^\d{1,16}$/.test(q.ts)) return paramError('ts', 'is not a millisecond timestamp');
   const secret = USER_DOMAINS[q.userDomain];
   if (!secret) return unknownDomain();
   if (!isFresh(q.ts, sim.now())) return quectelAnswer(APP_CODES.TIMESTAMP, '时间戳无效');
@@ -89,9 +125,9 @@ function phonePwdRegister(call: Call, sim: SimCore): Answer {
   if (missing) return paramError(missing);
   const [phone, random, pwd, smsCode, userDomain] = required.map((name) => textField(body, name) as string);
   const givenCountry = textField(body, 'internationalCode');
-  if (!PHONE.test(phone)) return paramError('phone');
-  if (givenCountry !== undefined && !COUNTRY.test(givenCountry)) return paramError('internationalCode');
-  if (body.agreementList !== undefined && !isAgreementList(body.agreementList)) return paramError('agreementList');
+  if (!PHONE.test(phone)) return paramError('phone', 'is not a phone number');
+  if (givenCountry !== undefined && !COUNTRY.test(givenCountry)) return paramError('internationalCode', 'is not a country code');
+  if (body.agreementList !== undefined && !isAgreementList(body.agreementList)) return paramError('agreementList', 'is not a list of agreements');
   if (!USER_DOMAINS[userDomain]) return unknownDomain();
 
   const internationalCode = givenCountry ?? DEMO.quectelApp.internationalCode;
@@ -104,7 +140,7 @@ function phonePwdRegister(call: Call, sim: SimCore): Answer {
   try {
     password = quectelDecryptPassword(pwd, random);
   } catch {
-    return paramError('pwd', 'cannot be decrypted');
+    return quectelAnswer(APP_CODES.DECRYPT, '密码解密失败');
   }
   if (password.length < 6 || password.length > 64) return paramError('pwd', 'must be 6 to 64 characters');
 
@@ -130,7 +166,7 @@ function phonePwdLogin(call: Call, sim: SimCore): Answer {
   const q = call.query;
   const missing = firstMissing(q, ['phone', 'pwd', 'random', 'userDomain', 'signature']);
   if (missing) return paramError(missing);
-  if (q.internationalCode !== undefined && !COUNTRY.test(q.internationalCode)) return paramError('internationalCode');
+  if (q.internationalCode !== undefined && !COUNTRY.test(q.internationalCode)) return paramError('internationalCode', 'is not a country code');
   const secret = USER_DOMAINS[q.userDomain];
   if (!secret) return unknownDomain();
   // The signature covers internationalCode as sent (empty when left out) and the encrypted pwd.
@@ -140,7 +176,7 @@ function phonePwdLogin(call: Call, sim: SimCore): Answer {
   try {
     password = quectelDecryptPassword(q.pwd, q.random);
   } catch {
-    return paramError('pwd', 'cannot be decrypted');
+    return quectelAnswer(APP_CODES.DECRYPT, '密码解密失败');
   }
 
   const user = sim.state.users.get(q.phone);
@@ -154,6 +190,46 @@ function phonePwdLogin(call: Call, sim: SimCore): Answer {
     const left = MAX_LOGIN_FAILURES - user.failedLogins;
     return left > 0
       ? quectelAnswer(APP_CODES.WRONG_PASSWORD, `密码错误，还可尝试 ${left} 次`)
+      : quectelAnswer(APP_CODES.LOCKED, '登录失败次数过多，账号已锁定');
+  }
+  user.failedLogins = 0;
+  return ok(tokenPair(sim, user.uid));
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Email and password login. Like the phone login, the parameters travel in
+ * the query of a POST, the password AES-encrypted with the random; the
+ * signature is SHA-256 over email, encrypted pwd, random and the user domain
+ * secret (no internationalCode here). Wrong passwords count toward the same
+ * lock as the phone login, answered with this page's own "n attempts left" codes.
+ */
+function emailPwdLogin(call: Call, sim: SimCore): Answer {
+  sim.counters.logins['quectel-app']++;
+  const q = call.query;
+  const missing = firstMissing(q, ['email', 'pwd', 'userDomain', 'signature', 'random']);
+  if (missing) return paramError(missing);
+  if (!EMAIL.test(q.email)) return paramError('email', 'is not an email address');
+  if (q.mcc !== undefined && !/^\d{1,4}$/.test(q.mcc)) return paramError('mcc', 'is not a number');
+  const secret = USER_DOMAINS[q.userDomain];
+  if (!secret) return unknownDomain();
+  if (q.signature !== sha256Hex(`${q.email}${q.pwd}${q.random}${secret}`)) return quectelAnswer(APP_CODES.SIGNATURE, '签名验证失败');
+  let password: string;
+  try {
+    password = quectelDecryptPassword(q.pwd, q.random);
+  } catch {
+    return quectelAnswer(APP_CODES.DECRYPT, '密码解密失败');
+  }
+  const email = q.email.toLowerCase();
+  const user = [...sim.state.users.values()].find((u) => u.email?.toLowerCase() === email && u.userDomain === q.userDomain);
+  if (!user) return quectelAnswer(APP_CODES.NO_EMAIL_USER, '邮箱未注册');
+  if (user.failedLogins >= MAX_LOGIN_FAILURES) return quectelAnswer(APP_CODES.LOCKED, '登录失败次数过多，账号已锁定');
+  if (password !== user.password) {
+    user.failedLogins++;
+    const left = MAX_LOGIN_FAILURES - user.failedLogins;
+    return left > 0
+      ? quectelAnswer(EMAIL_ATTEMPTS_LEFT[left], `邮箱或密码错误，还可尝试 ${left} 次`)
       : quectelAnswer(APP_CODES.LOCKED, '登录失败次数过多，账号已锁定');
   }
   user.failedLogins = 0;
@@ -213,7 +289,7 @@ function userDeviceList(call: Call, sim: SimCore): Answer {
 
   const q = call.query;
   const page = positiveInt(q.page, 1_000_000) ?? 1;
-  if (Number.isNaN(page)) return paramError('page');
+  if (Number.isNaN(page)) return paramError('page', 'must be a positive integer');
   const pageSize = positiveInt(q.pageSize, 1000) ?? 10;
   if (Number.isNaN(pageSize)) return paramError('pageSize', 'must be 1 to 1000');
   const pks = q.pkList ? q.pkList.split(',').map((pk) => pk.trim()).filter(Boolean) : [];
@@ -228,6 +304,7 @@ function userDeviceList(call: Call, sim: SimCore): Answer {
 export const quectelAppRoutes: Route[] = [
   { path: '/v2/sms/enduserapi/v2/sendPhoneSmsCode', methods: { POST: sendPhoneSmsCode } },
   { path: '/v2/enduser/enduserapi/v2/phonePwdRegister', methods: { POST: phonePwdRegister } },
+  { path: '/v2/enduser/enduserapi/emailPwdLogin', methods: { POST: emailPwdLogin } },
   { path: '/v2/enduser/enduserapi/phonePwdLogin', methods: { POST: phonePwdLogin } },
   { path: '/v2/enduser/enduserapi/refreshToken', methods: { PUT: refreshToken } },
   { path: '/v2/binding/enduserapi/userDeviceList', methods: { GET: userDeviceList } },

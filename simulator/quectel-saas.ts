@@ -7,14 +7,41 @@ import { json, positiveInt, queryAndForm, type Answer, type Call, type Route } f
 import { isFresh, pageOf, quectelAnswer } from './quectel';
 import type { Product, TslItem, TslSpec } from './state';
 
-/** Result codes: all the vendor's own except BAD_PASSWORD, where the documents are silent. */
+/**
+ * Result codes, from the SaaS error table (saasDevelop-errorCode, "Product and
+ * Device Management") and the pages of each call, except the two login ones
+ * marked below.
+ */
 export const SAAS_CODES = {
   OK: 200,
   PARAM: 50005,
   PRODUCT_KEY_EMPTY: 50006,
+  /** DeviceID, ProductKey or DeviceKey is empty. */
+  DEVICE_KEY_EMPTY: 50007,
+  DEVICE_OFFLINE: 61002,
   PRODUCT_UNKNOWN: 70017,
+  /** Transparent-transmission devices cannot take TSL data. */
+  NOT_TSL: 70063,
+  OUT_OF_RANGE: 70090,
+  NOT_IN_ENUM: 70091,
+  TEXT_TOO_LONG: 70092,
+  /** The TSL model cannot make out the data (e.g. an identifier it does not have). */
+  TSL_UNKNOWN: 70094,
+  DEVICE_UNKNOWN: 70130,
+  /** Downlink TSL data is not JSON. */
+  TSL_NOT_JSON: 71027,
+  /** A value of the wrong type for its TSL data type. */
+  TSL_VALUE: 71036,
+  READ_ONLY: 71038,
+  /** Downlink TSL data is JSON but not in the documented list form. */
+  TSL_FORMAT: 71047,
+  /** From the project's vendor notes (the AccessKey login page is empty): the AccessKey does not exist. */
   ACCESS_KEY_UNKNOWN: 90047,
-  /** Chosen: the password (signature over the username) does not verify. */
+  /**
+   * Chosen: the password (signature over the username) does not verify. No
+   * published table has a code for a failed AccessKey login (the SaaS table's
+   * 5144 and 5420 belong to its end-user section).
+   */
   BAD_PASSWORD: 90048,
   TOKEN_UNKNOWN: 91001,
   TOKEN_INCORRECT: 91004,

@@ -46,7 +46,9 @@ export interface AppUser {
   userDomain: string;
   password: string;
   userName: string;
-  /** Consecutive wrong passwords; five lock the account until reset(). */
+  /** For emailPwdLogin; the same password, and the same lock, as the phone login. */
+  email?: string;
+  /** Consecutive wrong passwords (phone or email login); five lock the account until reset(). */
   failedLogins: number;
 }
 
@@ -354,6 +356,7 @@ export function seedState(): SimState {
       userDomain: DEMO.quectelApp.userDomain,
       password: DEMO.quectelApp.password,
       userName: 'QuE1DglfKXB',
+      email: DEMO.quectelApp.email,
       failedLogins: 0,
     }]]),
     devices: appDevices(),
