@@ -117,7 +117,7 @@ export class SimCore {
   issueToken(platform: TokenPlatform, kind: TokenKind, subject: string, lifetimeSeconds: number, extra: Partial<TokenRecord> = {}): TokenRecord {
     const now = this.now();
     const record: TokenRecord = {
-      token: newTokenText(kind),
+      token: newTokenText(kind, subject, now, now + lifetimeSeconds * 1000),
       platform,
       kind,
       subject,
@@ -152,15 +152,33 @@ export class SimCore {
   }
 }
 
-/** Token texts look like each vendor's: Quectel App "Bearer …", SaaS "QJWT …", On-Bright a UUID. */
-function newTokenText(kind: TokenKind): string {
-  const opaque = (): string => randomBytes(48).toString('base64url');
+/** A JWT-looking text: base64url header, payload and an opaque signature of the given size. */
+function jwt(alg: string, payload: Record<string, unknown>, signatureBytes: number): string {
+  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg })}.${part(payload)}.${randomBytes(signatureBytes).toString('base64url')}`;
+}
+
+/**
+ * Token texts look like each vendor's. Quectel App: "Bearer " and an RS256 JWT
+ * whose payload names the user (uid) and the token type, as the App access
+ * guide's login example shows; SaaS: "QJWT " and an HS256 JWT whose subject is
+ * the AccessKey, as the SaaS refresh page's example shows; both with `exp` in
+ * seconds and a random `jti`. On-Bright: a UUID. Nothing reads the payload
+ * back: tokens are still looked up by their exact text.
+ */
+function newTokenText(kind: TokenKind, subject: string, issuedAt: number, expiresAt: number): string {
+  const iat = Math.floor(issuedAt / 1000);
+  const exp = Math.floor(expiresAt / 1000);
+  const jti = randomBytes(16).toString('base64url');
   switch (kind) {
     case 'access':
     case 'refresh':
-      return `Bearer ${opaque()}`;
+      return `Bearer ${jwt('RS256', {
+        iss: 'enduser', aud: 'Audience', exp, jti, iat, nbf: iat - 120, sub: 'subject', uid: subject,
+        type: kind === 'access' ? 'AccessToken' : 'RefreshToken',
+      }, 256)}`;
     case 'saas':
-      return `QJWT ${opaque()}`;
+      return `QJWT ${jwt('HS256', { sub: subject, iat, jti: randomUUID(), uty: 'per', exp, am: 'AccessKey', sp: '' }, 32)}`;
     default:
       return randomUUID();
   }

@@ -7,6 +7,8 @@ export const DEMO = {
     userDomainSecret: '57Fk69oYgbs2aWWN362NtZwYB2RqKNqQ7yZESnF5VM22',
     phone: '17132136550',
     password: 'china1234',
+    /** The same user's email, for emailPwdLogin (the documents give no example address). */
+    email: 'demo.user@example.com',
     internationalCode: '86',
   },
   quectelSaas: {

@@ -5,18 +5,19 @@
 // parameters; with state, counters and fault injection for tests.
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { SimCore, type Counters, type RecordedRequest } from './core';
+import { SimCore, type Counters, type RecordedRequest, type SubscriptionMessage } from './core';
+import type { EventEmitter } from 'node:events';
 import type { AnswerFault, SimulatorFaults } from './faults';
 import { json, nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
 import { NOVASTAR_ROOT, novastarHandler } from './novastar';
 import { onbrightRoutes } from './onbright';
 import { quectelAppRoutes } from './quectel-app';
-import { quectelAnswer } from './quectel';
+import { quectelAnswer, reportProperties, setOnline } from './quectel';
 import { quectelSaasRoutes } from './quectel-saas';
 import type { SimState } from './state';
 
 export { DEMO } from './demo';
-export type { Counters, RecordedRequest } from './core';
+export type { Counters, RecordedRequest, SubscriptionMessage } from './core';
 export type { SimulatorFaults, MalformKind, NovastarAnswerSign } from './faults';
 export type { SimState } from './state';
 export { APP_CODES } from './quectel-app';
@@ -50,6 +51,27 @@ export interface Simulator {
   readonly requests: RecordedRequest[];
   readonly state: SimState;
   readonly faults: SimulatorFaults;
+  /**
+   * Emits 'message' with a SubscriptionMessage (the Quectel AMQP subscription's
+   * format) whenever a simulated Quectel device goes online or offline, takes a
+   * command (MATTR WRITE then REPORT, MSERV INPUT then OUTPUT, RAW DOWNLINK) or
+   * reports by itself. Its ticket is the one the control call answered with.
+   */
+  readonly subscription: EventEmitter;
+  /**
+   * A Quectel device (App or SaaS) goes online or offline: an ONLINE message
+   * (value 1 online, 2 online again, 0 offline); commands to an offline device
+   * fail as offline unless cached, and cached ones reach it when it comes back.
+   * Throws for an unknown device.
+   */
+  setDeviceOnline(productKey: string, deviceKey: string, online: boolean): SubscriptionMessage;
+  /**
+   * An online Quectel device reports property values by itself (read-only ones
+   * too; values as numbers, booleans or the documents' strings): state, history
+   * and a MATTR REPORT. Throws for an unknown or offline device, an unknown
+   * property or a value its thing model refuses.
+   */
+  reportProperties(productKey: string, deviceKey: string, values: Record<string, unknown>): SubscriptionMessage;
   /** Seeded state back, counters zero, requests forgotten, faults cleared, tokens dropped, novastarEncrypt as started. */
   reset(): void;
   /** Closes the server and every open socket (keep-alive ones too). */
@@ -273,6 +295,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     state: sim.state,
     faults: sim.faults,
+    subscription: sim.subscription,
+    setDeviceOnline: (productKey, deviceKey, online) => setOnline(sim, productKey, deviceKey, online),
+    reportProperties: (productKey, deviceKey, values) => reportProperties(sim, productKey, deviceKey, values),
     reset: () => sim.reset(),
     close: () => new Promise<void>((resolve) => {
       for (const timer of timers) clearTimeout(timer);

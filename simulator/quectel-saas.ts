@@ -3,18 +3,48 @@
 import { sha256Hex } from '../lib/crypto';
 import type { SimCore } from './core';
 import { DEMO } from './demo';
-import { json, positiveInt, queryAndForm, type Answer, type Call, type Route } from './http';
-import { isFresh, pageOf, quectelAnswer } from './quectel';
-import type { Product, TslItem, TslSpec } from './state';
+import { json, jsonObjectBody, positiveInt, queryAndForm, type Answer, type Call, type Route } from './http';
+import {
+  checkService, checkWrite, deliver, isFresh, isProblem, pageOf, parseKv, parseService, quectelAnswer, renderTsl, shadowOf,
+  type Delivery, type DeviceProblem, type Problem,
+} from './quectel';
+import { type DeviceShadow, type HistoryEntry, type Product, type PropertyValue } from './state';
 
-/** Result codes: all the vendor's own except BAD_PASSWORD, where the documents are silent. */
+/**
+ * Result codes, from the SaaS error table (saasDevelop-errorCode, "Product and
+ * Device Management") and the pages of each call, except the two login ones
+ * marked below.
+ */
 export const SAAS_CODES = {
   OK: 200,
   PARAM: 50005,
   PRODUCT_KEY_EMPTY: 50006,
+  /** DeviceID, ProductKey or DeviceKey is empty. */
+  DEVICE_KEY_EMPTY: 50007,
+  DEVICE_OFFLINE: 61002,
   PRODUCT_UNKNOWN: 70017,
+  /** Transparent-transmission devices cannot take TSL data. */
+  NOT_TSL: 70063,
+  OUT_OF_RANGE: 70090,
+  NOT_IN_ENUM: 70091,
+  TEXT_TOO_LONG: 70092,
+  /** The TSL model cannot make out the data (e.g. an identifier it does not have). */
+  TSL_UNKNOWN: 70094,
+  DEVICE_UNKNOWN: 70130,
+  /** Downlink TSL data is not JSON. */
+  TSL_NOT_JSON: 71027,
+  /** A value of the wrong type for its TSL data type. */
+  TSL_VALUE: 71036,
+  READ_ONLY: 71038,
+  /** Downlink TSL data is JSON but not in the documented list form. */
+  TSL_FORMAT: 71047,
+  /** From the project's vendor notes (the AccessKey login page is empty): the AccessKey does not exist. */
   ACCESS_KEY_UNKNOWN: 90047,
-  /** Chosen: the password (signature over the username) does not verify. */
+  /**
+   * Chosen: the password (signature over the username) does not verify. No
+   * published table has a code for a failed AccessKey login (the SaaS table's
+   * 5144 and 5420 belong to its end-user section).
+   */
   BAD_PASSWORD: 90048,
   TOKEN_UNKNOWN: 91001,
   TOKEN_INCORRECT: 91004,
@@ -104,23 +134,7 @@ function tslFile(call: Call, sim: SimCore): Answer {
   const product = productOf(call, sim);
   if (isAnswer(product)) return product;
 
-  const spec = (s: TslSpec): Record<string, unknown> => ({ ...s, ...(s.name ? { name: s.name[language] } : {}) });
-  const item = (t: TslItem): Record<string, unknown> => ({
-    ...t,
-    name: t.name[language],
-    ...(t.specs ? { specs: t.specs.map(spec) } : {}),
-  });
-  const ofType = (type: TslItem['type']): Record<string, unknown>[] => product.tsl.filter((t) => t.type === type).map(item);
-  return json({
-    code: 200,
-    msg: 'OK',
-    data: {
-      profile: { tslVersion: product.tslVersion, productKey: product.productKey, version: product.version },
-      properties: ofType('PROPERTY'),
-      events: ofType('EVENT'),
-      services: ofType('SERVICE'),
-    },
-  });
+  return json({ code: 200, msg: 'OK', data: renderTsl(product, language) });
 }
 
 function deviceOverview(call: Call, sim: SimCore): Answer {
@@ -130,6 +144,7 @@ function deviceOverview(call: Call, sim: SimCore): Answer {
   const product = productOf(call, sim);
   if (isAnswer(product)) return product;
   if (q.deviceStatus !== undefined && q.deviceStatus !== '0' && q.deviceStatus !== '1') return paramError('deviceStatus');
+  if (q.activeStatus !== undefined && q.activeStatus !== '0' && q.activeStatus !== '1') return paramError('activeStatus');
   const pageNum = positiveInt(q.pageNum, 1_000_000) ?? 1;
   if (Number.isNaN(pageNum)) return paramError('pageNum');
   const pageSize = positiveInt(q.pageSize, 1000) ?? 10;
@@ -137,7 +152,8 @@ function deviceOverview(call: Call, sim: SimCore): Answer {
 
   const matching = product.devices.filter((d) =>
     (!q.deviceKey || d.deviceKey === q.deviceKey)
-    && (q.deviceStatus === undefined || d.deviceStatus === Number(q.deviceStatus)));
+    && (q.deviceStatus === undefined || d.deviceStatus === Number(q.deviceStatus))
+    && (q.activeStatus === undefined || d.isActived === Number(q.activeStatus)));
   return json({
     code: 200,
     msg: 'OK',
@@ -165,10 +181,236 @@ function productList(call: Call, sim: SimCore): Answer {
   return json({ code: 200, msg: '', data, pageNum, pageSize, pages: Math.ceil(matching.length / pageSize), total: matching.length });
 }
 
+// ---- Device control, detail, resource and history ----
+
+/** Each device problem's code in the SaaS table. */
+const PROBLEM_CODES: Record<DeviceProblem, number> = {
+  'no-device': SAAS_CODES.DEVICE_UNKNOWN,
+  offline: SAAS_CODES.DEVICE_OFFLINE,
+  'unknown-code': SAAS_CODES.TSL_UNKNOWN,
+  'wrong-type': SAAS_CODES.TSL_VALUE,
+  'out-of-range': SAAS_CODES.OUT_OF_RANGE,
+  'not-in-enum': SAAS_CODES.NOT_IN_ENUM,
+  'too-long': SAAS_CODES.TEXT_TOO_LONG,
+  'read-only': SAAS_CODES.READ_ONLY,
+  'not-service': SAAS_CODES.TSL_UNKNOWN,
+};
+
+interface DeviceResult { code: number; productKey: string; deviceKey: string; ticket: string | null; message: string | null }
+
+const outcome = (productKey: string, deviceKey: string, result: string | Problem): DeviceResult => (isProblem(result)
+  ? { code: PROBLEM_CODES[result.problem], productKey, deviceKey, ticket: null, message: result.detail }
+  : { code: 200, productKey, deviceKey, ticket: result, message: null });
+
+/** isCache, isCover (booleans), cacheTime (seconds, default 600) and qos (0, 1 or 2), or the parameter that is wrong. */
+function deliveryOf(body: Record<string, unknown>, defaultCache: number): Delivery | string {
+  const flag = (name: string): boolean | undefined | null => {
+    const v = body[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    return null;
+  };
+  const isCache = flag('isCache');
+  if (isCache === null) return 'isCache';
+  const isCover = flag('isCover');
+  if (isCover === null) return 'isCover';
+  const cacheTime = body.cacheTime;
+  if (cacheTime !== undefined && cacheTime !== null && !(Number.isInteger(Number(cacheTime)) && Number(cacheTime) >= 1 && Number(cacheTime) <= 7_776_000)) return 'cacheTime';
+  const qos = body.qos;
+  if (qos !== undefined && qos !== null && ![0, 1, 2].includes(Number(qos))) return 'qos';
+  return { isCache: isCache ?? false, isCover: isCover ?? false, cacheTimeSeconds: cacheTime === undefined || cacheTime === null ? defaultCache : Number(cacheTime) };
+}
+
+type TslCommand = { kind: 'property'; kv: Record<string, PropertyValue> } | { kind: 'service'; service: string; kv: Record<string, PropertyValue> };
+
+/** writeData and sendServiceData: one product, a list of its deviceKeys, the data string in the documented list form. */
+function tslDownlink(kind: 'property' | 'service') {
+  return (call: Call, sim: SimCore): Answer => {
+    const refusal = authorize(call, sim);
+    if (refusal) return refusal;
+    if (call.query.language !== undefined && call.query.language !== 'CN' && call.query.language !== 'EN') return paramError('language');
+    const parsed = jsonObjectBody(call);
+    if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+    const body = parsed.value;
+    const productKey = typeof body.productKey === 'string' ? body.productKey : '';
+    const devices = body.devices;
+    if (!productKey || !Array.isArray(devices) || devices.length === 0) {
+      return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+    }
+    if (devices.length > 100 || !devices.every((d) => typeof d === 'string' && d !== '')) return paramError('devices');
+    if (typeof body.data !== 'string' || body.data === '') return paramError('data');
+    const delivery = deliveryOf(body, 600);
+    if (typeof delivery === 'string') return paramError(delivery);
+    const product = sim.state.products.get(productKey);
+    if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
+
+    let command: TslCommand | Problem;
+    if (kind === 'property') {
+      const kv = parseKv(body.data);
+      if (kv === 'not-json') return quectelAnswer(SAAS_CODES.TSL_NOT_JSON, 'TSL model downlink data format is not JSON');
+      if (kv === 'format') return quectelAnswer(SAAS_CODES.TSL_FORMAT, 'Downstream TSL data format check error');
+      const checked = checkWrite(product, kv);
+      command = isProblem(checked) ? checked : { kind, kv: checked };
+    } else {
+      const svc = parseService(body.data);
+      if (svc === 'not-json') return quectelAnswer(SAAS_CODES.TSL_NOT_JSON, 'TSL model downlink data format is not JSON');
+      if (svc === 'format') return quectelAnswer(SAAS_CODES.TSL_FORMAT, 'Downstream TSL data format check error');
+      const checked = checkService(product, svc.service, svc.inputs);
+      command = isProblem(checked) ? checked : { kind, service: svc.service, kv: checked };
+    }
+    const data = (devices as string[]).map((deviceKey) => {
+      const shadow = product.devices.some((d) => d.deviceKey === deviceKey) ? shadowOf(sim, productKey, deviceKey) : undefined;
+      if (!shadow) return outcome(productKey, deviceKey, { problem: 'no-device', detail: 'Device does not exist.' });
+      if (isProblem(command)) return outcome(productKey, deviceKey, command);
+      return outcome(productKey, deviceKey, deliver(sim, shadow, command, delivery));
+    });
+    return json({ code: 200, msg: '', data });
+  };
+}
+
+/** raw/sendData: devices as {productKey, deviceKey} pairs, data as Hex or Text (up to 4096 characters). */
+function rawSendData(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const devices = body.devices;
+  if (!Array.isArray(devices) || devices.length === 0) return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+  const pairs = devices.map((d) => (typeof d === 'object' && d !== null ? d as Record<string, unknown> : {}));
+  if (pairs.some((d) => typeof d.productKey !== 'string' || typeof d.deviceKey !== 'string' || !d.productKey || !d.deviceKey)) {
+    return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+  }
+  if (devices.length > 100) return paramError('devices');
+  if (body.encode !== 'Hex' && body.encode !== 'Text') return paramError('encode');
+  if (typeof body.data !== 'string' || body.data === '' || body.data.length > 4096) return paramError('data');
+  if (body.encode === 'Hex' && !/^(?:[0-9a-fA-F]{2})+$/.test(body.data)) return paramError('data');
+  const delivery = deliveryOf(body, 600);
+  if (typeof delivery === 'string') return paramError(delivery);
+  const raw = (body.encode === 'Hex' ? Buffer.from(body.data, 'hex') : Buffer.from(body.data, 'utf8')).toString('base64');
+  const data = pairs.map((d) => {
+    const productKey = d.productKey as string;
+    const deviceKey = d.deviceKey as string;
+    const known = sim.state.products.get(productKey)?.devices.some((x) => x.deviceKey === deviceKey);
+    const shadow = known ? shadowOf(sim, productKey, deviceKey) : undefined;
+    if (!shadow) return outcome(productKey, deviceKey, { problem: 'no-device', detail: 'Device does not exist.' });
+    return outcome(productKey, deviceKey, deliver(sim, shadow, { kind: 'raw', kv: {}, raw }, delivery));
+  });
+  return json({ code: 200, msg: '', data });
+}
+
+/** The SaaS device named by productKey and deviceKey in the query, with its live state, or the refusal. */
+function deviceOf(call: Call, sim: SimCore): { product: Product; shadow: DeviceShadow; index: number } | Answer {
+  const { productKey, deviceKey } = call.query;
+  if (!productKey || !deviceKey) return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+  const product = sim.state.products.get(productKey);
+  if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
+  const index = product.devices.findIndex((d) => d.deviceKey === deviceKey);
+  const shadow = index >= 0 ? shadowOf(sim, productKey, deviceKey) : undefined;
+  if (!shadow) return quectelAnswer(SAAS_CODES.DEVICE_UNKNOWN, 'Device does not exist.');
+  return { product, shadow, index };
+}
+
+function deviceDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const found = deviceOf(call, sim);
+  if ('status' in found) return found;
+  return json({ code: 200, msg: '', data: { ...found.product.devices[found.index] } });
+}
+
+/** The device's module and network facts; the simulated modules report few of them, as the page's example shows. */
+function deviceResource(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  if (call.query.language !== undefined && call.query.language !== 'CN' && call.query.language !== 'EN') return paramError('language');
+  const found = deviceOf(call, sim);
+  if ('status' in found) return found;
+  const { shadow, product, index } = found;
+  const device = product.devices[index];
+  const battery = typeof shadow.values.battery === 'number' ? shadow.values.battery : null;
+  return json({
+    code: 200,
+    msg: '',
+    data: {
+      id: null, deviceKey: shadow.deviceKey, productKey: shadow.productKey, battery, voltage: null,
+      signalStrength: shadow.online ? -60 - index : null, memoryFree: null, rsrp: null, rsrq: null, snr: null, type: 'EC800M',
+      cellId: null, iccId: null, mcc: null, mnc: null, lac: null, phoneNum: null, simNum: null,
+      locator: 'NONE;LBS;', comProtocolVer: null, dataProtocolVer: '1.3.0', createTime: device.createTime, updateTime: device.updateTime,
+      sdkVer: null, version: 'EC800MCNGAR06A01M08', mcuVersion: null, deviceId: null, capabilitiesBitmask: 1, sn: device.sn, logEnable: null, logLevel: null,
+    },
+  });
+}
+
+/** An integer query parameter, or NaN when malformed; undefined when absent. */
+function intQuery(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  return /^-?\d{1,16}$/.test(value) ? Number(value) : NaN;
+}
+
+/** One history entry in the page's shape: dmData holds [{id, value}] by TSL id (downlink reads/writes as the device got them). */
+function historyItem(product: Product, shadow: DeviceShadow, entry: HistoryEntry): Record<string, unknown> {
+  const idOf = (code: string): number | string => product.tsl.find((t) => t.code === code)?.id ?? code;
+  let dmData: string | null = null;
+  if (entry.kind === 'property') {
+    dmData = JSON.stringify(Object.entries(entry.kv).map(([code, v]) => ({ id: idOf(code), value: typeof v === 'boolean' ? v : String(v) })));
+  } else if (entry.kind === 'service') {
+    const service = product.tsl.find((t) => t.code === entry.service);
+    const paramId = (code: string): number | string => service?.inputData?.find((p) => p.code === code)?.id ?? idOf(code);
+    const kv = Object.entries(entry.kv).map(([code, v]) => ({ id: entry.direction === 2 ? paramId(code) : idOf(code), value: typeof v === 'boolean' ? v : String(v) }));
+    dmData = JSON.stringify([{ id: service?.id ?? entry.service, value: kv }]);
+  }
+  const bytes = entry.raw ?? Buffer.from(dmData ?? '', 'utf8').toString('base64');
+  const time = String(entry.at);
+  return {
+    id: null, deviceKey: shadow.deviceKey, deviceId: null, productId: null, direction: entry.direction, data: bytes, dataType: 'BASE64',
+    sendStatus: 1, sendTime: time, ticket: entry.ticket, createTime: time, updateTime: time, productKey: shadow.productKey,
+    cmd: entry.kind === 'raw' ? null : entry.direction === 2 ? '0013' : '0014', sourceType: entry.kind === 'raw' ? 'RAW' : 'MODE',
+    msgType: entry.direction === 1 ? 'up' : 'down', dmData, extData: null,
+  };
+}
+
+/** The device's exchanges, newest first, a page at a time, optionally within [beginDateTimp, endDateTimp] and one direction. */
+function deviceDataHistory(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const q = call.query;
+  const found = deviceOf(call, sim);
+  if ('status' in found) return found;
+  const begin = intQuery(q.beginDateTimp);
+  if (Number.isNaN(begin)) return paramError('beginDateTimp');
+  const end = intQuery(q.endDateTimp);
+  if (Number.isNaN(end)) return paramError('endDateTimp');
+  if (begin !== undefined && end !== undefined && begin > end) return paramError('beginDateTimp');
+  if (q.direction !== undefined && q.direction !== '1' && q.direction !== '2') return paramError('direction');
+  if (q.sendStatus !== undefined && !['0', '1', '-1'].includes(q.sendStatus)) return paramError('sendStatus');
+  if (q.language !== undefined && q.language !== 'CN' && q.language !== 'EN') return paramError('language');
+  const pageNum = positiveInt(q.pageNum, 1_000_000) ?? 1;
+  if (Number.isNaN(pageNum)) return paramError('pageNum');
+  const pageSize = positiveInt(q.pageSize, 1000) ?? 10;
+  if (Number.isNaN(pageSize)) return paramError('pageSize');
+  const matching = found.shadow.history
+    .filter((e) => (begin === undefined || e.at >= begin) && (end === undefined || e.at <= end)
+      && (q.direction === undefined || e.direction === Number(q.direction))
+      && (q.sendStatus === undefined || q.sendStatus === '1'))
+    .reverse();
+  return json({
+    code: 200, msg: '', data: pageOf(matching, pageNum, pageSize).map((e) => historyItem(found.product, found.shadow, e)),
+    pageNum, pageSize, pages: Math.ceil(matching.length / pageSize), total: matching.length,
+  });
+}
+
 export const quectelSaasRoutes: Route[] = [
   { path: '/v2/quecproductmgr/r3/openapi/products', methods: { GET: productList } },
   { path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin', methods: { GET: accessKeyLogin, POST: accessKeyLogin } },
   { path: '/v2/quecauth/accessKeyAuthrize/refreshToken', methods: { GET: refreshToken, POST: refreshToken } },
   { path: '/v2/quectsl/openapi/product/export/tslFile', methods: { GET: tslFile } },
   { path: '/v2/devicemgr/r3/openapi/product/device/overview', methods: { GET: deviceOverview } },
+  { path: '/v2/devicemgr/r3/openapi/device/detail', methods: { GET: deviceDetail } },
+  { path: '/v2/deviceshadow/r2/openapi/device/resource', methods: { GET: deviceResource } },
+  { path: '/v2/deviceshadow/r3/openapi/dm/writeData', methods: { POST: tslDownlink('property') } },
+  { path: '/v2/deviceshadow/r3/openapi/dm/sendServiceData', methods: { POST: tslDownlink('service') } },
+  { path: '/v2/deviceshadow/r3/openapi/raw/sendData', methods: { POST: rawSendData } },
+  { path: '/v2/quecdatastorage/r1/openapi/device/data/history', methods: { GET: deviceDataHistory } },
 ];

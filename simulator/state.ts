@@ -46,7 +46,9 @@ export interface AppUser {
   userDomain: string;
   password: string;
   userName: string;
-  /** Consecutive wrong passwords; five lock the account until reset(). */
+  /** For emailPwdLogin; the same password, and the same lock, as the phone login. */
+  email?: string;
+  /** Consecutive wrong passwords (phone or email login); five lock the account until reset(). */
   failedLogins: number;
 }
 
@@ -73,16 +75,83 @@ export interface TslItem {
   desc: string;
   sort: number;
   specs?: TslSpec[];
+  /** Ids of the properties an event or service hands back (exported as $ref to them). */
   outputData?: number[];
-  inputData?: number[];
+  /** A service's input parameters. */
+  inputData?: TslParam[];
 }
 
-export interface SaasDevice {
+/** One input parameter of a service, typed like a property. */
+export interface TslParam { id: number; code: string; dataType: string; name: Bilingual; specs: TslSpec[] }
+
+/** A property value as the simulator keeps it: BOOL boolean, INT/FLOAT/DOUBLE number, ENUM/TEXT/DATE string. */
+export type PropertyValue = boolean | number | string;
+
+/** One exchange with a device, kept for the history calls. */
+export interface HistoryEntry {
+  /** Server-clock milliseconds. */
+  at: number;
+  /** 1 uplink (the device reports or answers), 2 downlink (a command to it). */
+  direction: 1 | 2;
+  ticket: string;
+  kind: 'property' | 'service' | 'raw';
+  /** Property or parameter values by code (property/service). */
+  kv: Record<string, PropertyValue>;
+  /** The service's code (kind 'service'). */
+  service?: string;
+  /** The bytes, base64 (kind 'raw'). */
+  raw?: string;
+}
+
+/** A command held for an offline device (isCache), delivered when it comes online. */
+export interface PendingCommand {
+  kind: 'property' | 'service' | 'raw';
+  ticket: string;
+  kv: Record<string, PropertyValue>;
+  service?: string;
+  raw?: string;
+  /** Server-clock milliseconds. */
+  expiresAt: number;
+}
+
+/** What a simulated device is now: online or not, its property values, what it exchanged. */
+export interface DeviceShadow {
   productKey: string;
+  deviceKey: string;
+  online: boolean;
+  values: Record<string, PropertyValue>;
+  /** Oldest first; the last MAX_HISTORY entries. */
+  history: HistoryEntry[];
+  pending: PendingCommand[];
+  /** The device's own message counter (the AMQP messages' packetId). */
+  packetId: number;
+  firstConnTime: number;
+  lastConnTime: number;
+  lastOfflineTime: number;
+}
+
+export const MAX_HISTORY = 1000;
+
+export const shadowKey = (productKey: string, deviceKey: string): string => `${productKey}/${deviceKey}`;
+
+/** A SaaS device, with exactly the fields of the SaaS device list page's items. */
+export interface SaasDevice {
+  activedTime: number;
+  authMode: number;
+  createTime: number;
+  dataFmt: number;
   deviceKey: string;
   deviceName: string;
   deviceStatus: 0 | 1;
-  [field: string]: unknown;
+  firstConnTime: number;
+  isActived: 0 | 1;
+  isVerified: 0 | 1;
+  isVirtual: 0 | 1;
+  lastConnTime: number;
+  lastOfflineTime: number;
+  productKey: string;
+  sn: string;
+  updateTime: number;
 }
 
 export interface Product {
@@ -181,6 +250,10 @@ export interface SimState {
   devices: AppDevice[];
   /** Quectel SaaS products, by productKey, each with its TSL model and devices. */
   products: Map<string, Product>;
+  /** The App devices' products, by productKey, with their TSL models (their devices are in `devices`). */
+  appProducts: Map<string, Product>;
+  /** Every Quectel device's live state (App and SaaS alike), by shadowKey(productKey, deviceKey). */
+  shadows: Map<string, DeviceShadow>;
   oboxes: Map<string, Obox>;
   /** On-Bright devices, by serialId. */
   onbrightDevices: Map<string, OnbrightDevice>;
@@ -288,6 +361,10 @@ function products(): Map<string, Product> {
     },
     { id: 5, code: 'overload', type: 'EVENT', subType: 'WARN', name: bi('过载告警', 'Overload alarm'), desc: '', sort: 5, outputData: [4] },
     { id: 6, code: 'reboot', type: 'SERVICE', subType: 'ASYNC', name: bi('重启', 'Reboot'), desc: '', sort: 6, inputData: [], outputData: [] },
+    {
+      id: 7, code: 'countdown', type: 'SERVICE', subType: 'ASYNC', name: bi('倒计时关闭', 'Switch off after'), desc: '', sort: 7, outputData: [1],
+      inputData: [{ id: 1, code: 'seconds', dataType: 'INT', name: bi('秒数', 'Seconds'), specs: [{ dataType: 'INT', min: '1', max: '86400', step: '1', unit: 's' }] }],
+    },
   ];
   const sensorTsl: TslItem[] = [
     {
@@ -308,20 +385,24 @@ function products(): Map<string, Product> {
     for (let i = 1; i <= count; i++) {
       const deviceKey = `${prefix}${String(i).padStart(6, '0')}`;
       const created = 1711267200000 + i * 86_400_000;
+      const online = i % 2 === 1;
       devices.push({
-        productKey,
-        productName: name.CN,
+        activedTime: created + 3_600_000,
+        authMode: 0,
+        createTime: created,
+        dataFmt: 3,
         deviceKey,
         deviceName: `${name.CN}-${i}`,
-        deviceStatus: i % 2 === 1 ? 1 : 0,
-        deviceType: 1,
-        isVirtual: 0,
+        deviceStatus: online ? 1 : 0,
+        firstConnTime: created + 3_600_000,
+        isActived: 1,
         isVerified: 1,
+        isVirtual: 0,
+        lastConnTime: created + 7_200_000,
+        lastOfflineTime: online ? created + 5_400_000 : created + 10_800_000,
+        productKey,
         sn: deviceKey,
-        signalStrength: -60 - i,
-        createTime: created,
-        activatedTime: created + 3_600_000,
-        lastOnlineTime: created + 7_200_000,
+        updateTime: created + 7_200_000,
       });
     }
     return { productKey, name, tslVersion: '1.2.0', version: '20250324120550539', tsl, devices };
@@ -332,8 +413,99 @@ function products(): Map<string, Product> {
   ]);
 }
 
+const boolSpecs = (on: Bilingual, off: Bilingual): TslSpec[] => [{ dataType: 'BOOL', name: on, value: 'true' }, { dataType: 'BOOL', name: off, value: 'false' }];
+const numSpecs = (dataType: 'INT' | 'FLOAT', min: string, max: string, step: string, unit: string): TslSpec[] => [{ dataType, min, max, step, unit }];
+const enumSpecs = (...names: Bilingual[]): TslSpec[] => names.map((name, value) => ({ dataType: 'ENUM', name, value: String(value) }));
+
+/** The App products' thing models: the same kinds of data as the SaaS products, one model per product. */
+function appProducts(): Map<string, Product> {
+  const lamp: TslItem[] = [
+    { id: 1, code: 'switch', type: 'PROPERTY', dataType: 'BOOL', subType: 'RW', name: bi('开关', 'Switch'), desc: '', sort: 1, specs: boolSpecs(bi('开启', 'On'), bi('关闭', 'Off')) },
+    { id: 2, code: 'brightness', type: 'PROPERTY', dataType: 'INT', subType: 'RW', name: bi('亮度', 'Brightness'), desc: '', sort: 2, specs: numSpecs('INT', '0', '100', '1', '%') },
+    {
+      id: 3, code: 'color', type: 'PROPERTY', dataType: 'ENUM', subType: 'RW', name: bi('颜色', 'Colour'), desc: '', sort: 3,
+      specs: enumSpecs(bi('红', 'Red'), bi('绿', 'Green'), bi('蓝', 'Blue'), bi('白', 'White')),
+    },
+    { id: 4, code: 'power', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('功率', 'Power'), desc: '', sort: 4, specs: numSpecs('FLOAT', '0', '100', '0.1', 'W') },
+    { id: 5, code: 'lampFault', type: 'EVENT', subType: 'ERROR', name: bi('灯珠故障', 'Lamp fault'), desc: '', sort: 5, outputData: [4] },
+    {
+      id: 6, code: 'blink', type: 'SERVICE', subType: 'ASYNC', name: bi('闪烁', 'Blink'), desc: '', sort: 6, outputData: [1],
+      inputData: [{ id: 1, code: 'times', dataType: 'INT', name: bi('次数', 'Times'), specs: numSpecs('INT', '1', '10', '1', '') }],
+    },
+  ];
+  const sensor: TslItem[] = [
+    { id: 1, code: 'temperature', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('温度', 'Temperature'), desc: '', sort: 1, specs: numSpecs('FLOAT', '-40', '80', '0.1', '°C') },
+    { id: 2, code: 'humidity', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('湿度', 'Humidity'), desc: '', sort: 2, specs: numSpecs('FLOAT', '0', '100', '0.1', '%RH') },
+    { id: 3, code: 'battery', type: 'PROPERTY', dataType: 'INT', subType: 'R', name: bi('电量', 'Battery'), desc: '', sort: 3, specs: numSpecs('INT', '0', '100', '1', '%') },
+    { id: 4, code: 'alarmSwitch', type: 'PROPERTY', dataType: 'BOOL', subType: 'RW', name: bi('告警开关', 'Alarm switch'), desc: '', sort: 4, specs: boolSpecs(bi('开启', 'On'), bi('关闭', 'Off')) },
+    { id: 5, code: 'reportInterval', type: 'PROPERTY', dataType: 'INT', subType: 'RW', name: bi('上报间隔', 'Report interval'), desc: '', sort: 5, specs: numSpecs('INT', '10', '3600', '1', 's') },
+    { id: 6, code: 'unit', type: 'PROPERTY', dataType: 'ENUM', subType: 'RW', name: bi('温度单位', 'Unit'), desc: '', sort: 6, specs: enumSpecs(bi('摄氏度', 'Celsius'), bi('华氏度', 'Fahrenheit')) },
+    { id: 7, code: 'highTemperature', type: 'EVENT', subType: 'WARN', name: bi('高温告警', 'High temperature'), desc: '', sort: 7, outputData: [1] },
+    {
+      id: 8, code: 'calibrate', type: 'SERVICE', subType: 'ASYNC', name: bi('校准', 'Calibrate'), desc: '', sort: 8, outputData: [1],
+      inputData: [{ id: 1, code: 'offset', dataType: 'FLOAT', name: bi('偏移', 'Offset'), specs: numSpecs('FLOAT', '-5', '5', '0.1', '°C') }],
+    },
+  ];
+  const socket: TslItem[] = [
+    { id: 1, code: 'switch', type: 'PROPERTY', dataType: 'BOOL', subType: 'RW', name: bi('开关', 'Switch'), desc: '', sort: 1, specs: boolSpecs(bi('开启', 'On'), bi('关闭', 'Off')) },
+    { id: 2, code: 'power', type: 'PROPERTY', dataType: 'FLOAT', subType: 'R', name: bi('功率', 'Power'), desc: '', sort: 2, specs: numSpecs('FLOAT', '0', '3000', '0.1', 'W') },
+    { id: 3, code: 'brightness', type: 'PROPERTY', dataType: 'INT', subType: 'RW', name: bi('指示灯亮度', 'LED brightness'), desc: '', sort: 3, specs: numSpecs('INT', '0', '100', '1', '%') },
+    { id: 4, code: 'ledMode', type: 'PROPERTY', dataType: 'ENUM', subType: 'RW', name: bi('指示灯模式', 'LED mode'), desc: '', sort: 4, specs: enumSpecs(bi('关闭', 'Off'), bi('常亮', 'On'), bi('跟随开关', 'Follow switch')) },
+    { id: 5, code: 'overload', type: 'EVENT', subType: 'WARN', name: bi('过载告警', 'Overload alarm'), desc: '', sort: 5, outputData: [2] },
+    {
+      id: 6, code: 'setTimer', type: 'SERVICE', subType: 'ASYNC', name: bi('定时', 'Timer'), desc: '', sort: 6, outputData: [1],
+      inputData: [{ id: 1, code: 'minutes', dataType: 'INT', name: bi('分钟', 'Minutes'), specs: numSpecs('INT', '1', '1440', '1', 'min') }],
+    },
+  ];
+  const make = (productKey: string, name: Bilingual, tsl: TslItem[]): [string, Product] =>
+    [productKey, { productKey, name, tslVersion: '1.2.0', version: '20250416120000000', tsl, devices: [] }];
+  return new Map([
+    make('p11pLZ', bi('RGB灯', 'RGB lamp'), lamp),
+    make('p11qT3', bi('温湿度传感器', 'Temperature and humidity sensor'), sensor),
+    make('p11s8K', bi('智能插座', 'Smart socket'), socket),
+  ]);
+}
+
+/** Starting values by property code; otherwise BOOL false, numbers their minimum, ENUM its first value. */
+const SEED_VALUES: Record<string, PropertyValue> = { brightness: 80, temperature: 23.5, humidity: 45.2, battery: 88, reportInterval: 60, power: 0 };
+
+function startValue(item: TslItem): PropertyValue {
+  if (item.code in SEED_VALUES) return SEED_VALUES[item.code];
+  const spec = item.specs?.[0];
+  switch (item.dataType) {
+    case 'BOOL': return false;
+    case 'INT': case 'FLOAT': case 'DOUBLE': return Number(spec?.min ?? 0);
+    case 'ENUM': return spec?.value ?? '0';
+    default: return '';
+  }
+}
+
+function shadows(devices: AppDevice[], app: Map<string, Product>, saas: Map<string, Product>): Map<string, DeviceShadow> {
+  const out = new Map<string, DeviceShadow>();
+  const add = (product: Product | undefined, deviceKey: string, online: boolean, firstConn: number, lastConn: number, lastOffline: number): void => {
+    if (!product) return;
+    const values: Record<string, PropertyValue> = {};
+    for (const item of product.tsl) if (item.type === 'PROPERTY') values[item.code] = startValue(item);
+    out.set(shadowKey(product.productKey, deviceKey), {
+      productKey: product.productKey, deviceKey, online, values, history: [], pending: [], packetId: 0,
+      firstConnTime: firstConn, lastConnTime: lastConn, lastOfflineTime: lastOffline,
+    });
+  };
+  for (const d of devices) {
+    const lastConn = d.lastConnTimeTs as number;
+    add(app.get(d.productKey), d.deviceKey, d.onlineStatus === 1, d.deviceBindTimeTs as number, lastConn, lastConn - 600_000);
+  }
+  for (const p of saas.values()) {
+    for (const d of p.devices) add(p, d.deviceKey, d.deviceStatus === 1, d.firstConnTime, d.lastConnTime, d.lastOfflineTime);
+  }
+  return out;
+}
+
 /** A fresh copy of the starting data. */
 export function seedState(): SimState {
+  const devices = appDevices();
+  const app = appProducts();
+  const saasProducts = products();
   const oboxes: Obox[] = [
     { oboxSerialId: '9133000000', oboxName: 'MBOX3391', oboxVersion: '0a02154400052002', oboxStatus: 0, deviceConfig: [], groupConfig: [], sceneConfig: [] },
     { oboxSerialId: '6894000000', oboxName: 'OBOX9468', oboxVersion: '0a0218360a852002', oboxStatus: 0, deviceConfig: [], groupConfig: [], sceneConfig: [] },
@@ -354,10 +526,13 @@ export function seedState(): SimState {
       userDomain: DEMO.quectelApp.userDomain,
       password: DEMO.quectelApp.password,
       userName: 'QuE1DglfKXB',
+      email: DEMO.quectelApp.email,
       failedLogins: 0,
     }]]),
-    devices: appDevices(),
-    products: products(),
+    devices,
+    products: saasProducts,
+    appProducts: app,
+    shadows: shadows(devices, app, saasProducts),
     oboxes: new Map(oboxes.map((o) => [o.oboxSerialId, o])),
     onbrightDevices: new Map(obDevices.map((d) => [d.serialId, d])),
     lockUsers: [{

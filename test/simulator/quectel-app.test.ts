@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { quectelEncryptPassword, randomString } from '../../lib/crypto';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { APP_CODES, DEMO, startSimulator, type Simulator } from '../../simulator';
 import { APP, appLogin, loginQuery, send, smsQuery } from './helpers';
 
 const SMS = '/v2/sms/enduserapi/v2/sendPhoneSmsCode';
@@ -52,20 +52,22 @@ describe('simulator: Quectel App', () => {
       assert.equal((await post(SMS, smsQuery({ ts: Date.now() + 60 * 60_000 }))).json.code, 200);
     });
 
-    it('refuses missing or malformed parameters with 5002', async () => {
-      for (const name of ['phone', 'codeType', 'random', 'ts', 'userDomain', 'signature']) {
+    it('refuses missing parameters with the table\'s "please input" codes, others with APP_CODES.PARAM', async () => {
+      const expected: Record<string, number> = { phone: 5021, codeType: APP_CODES.PARAM, random: APP_CODES.PARAM, ts: 5145, userDomain: 5023, signature: 5550 };
+      for (const [name, code] of Object.entries(expected)) {
         const q = smsQuery();
         delete q[name];
         const r = await post(SMS, q);
-        assert.equal(r.json.code, 5002, name);
+        assert.equal(r.json.code, code, name);
         assert.match(r.json.msg as string, new RegExp(name));
       }
-      assert.equal((await post(SMS, { ...smsQuery(), random: 'short' })).json.code, 5002);
-      assert.equal((await post(SMS, smsQuery({ codeType: 6 }))).json.code, 5002);
+      assert.equal((await post(SMS, { ...smsQuery(), random: 'short' })).json.code, APP_CODES.PARAM);
+      assert.equal((await post(SMS, smsQuery({ codeType: 6 }))).json.code, APP_CODES.PARAM);
+      assert.equal((await post(SMS, { ...smsQuery(), phone: '12' })).json.code, 5019);
     });
 
-    it('refuses an unknown userDomain with 5016', async () => {
-      assert.equal((await post(SMS, smsQuery({ userDomain: 'C.DM.0.0' }))).json.code, 5016);
+    it('refuses an unknown userDomain with 5015', async () => {
+      assert.equal((await post(SMS, smsQuery({ userDomain: 'C.DM.0.0' }))).json.code, 5015);
     });
 
     it('accepts the document\'s own example, re-timed', async () => {
@@ -110,25 +112,24 @@ describe('simulator: Quectel App', () => {
       assert.equal(sim.state.users.has(phone), false);
     });
 
-    it('refuses a phone already registered with 5009', async () => {
+    it('refuses a phone already registered with 5002', async () => {
       await post(SMS, smsQuery({ phone: APP.phone, codeType: 3 }));
-      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: body({ phone: APP.phone }) })).json.code, 5009);
+      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: body({ phone: APP.phone }) })).json.code, 5002);
     });
 
-    it('refuses a pwd that does not decrypt with 5002', async () => {
+    it('refuses a pwd that does not decrypt with 5353', async () => {
       await post(SMS, smsQuery({ phone, codeType: 3 }));
       const r = await send(sim.url, REGISTER, { method: 'POST', body: body({ pwd: 'bm90IGEgY2lwaGVy' }) });
-      assert.equal(r.json.code, 5002);
-      assert.match(r.json.msg as string, /pwd/);
+      assert.equal(r.json.code, 5353);
     });
 
-    it('refuses bad JSON, a wrong content type and missing fields with 5002', async () => {
-      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: '{"phone":' })).json.code, 5002);
-      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: JSON.stringify(body()), headers: { 'Content-Type': 'text/plain' } })).json.code, 5002);
+    it('refuses bad JSON, a wrong content type and a bad agreementList with APP_CODES.PARAM, a missing smsCode with 5029', async () => {
+      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: '{"phone":' })).json.code, APP_CODES.PARAM);
+      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: JSON.stringify(body()), headers: { 'Content-Type': 'text/plain' } })).json.code, APP_CODES.PARAM);
       const noCode = body();
       delete noCode.smsCode;
-      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: noCode })).json.code, 5002);
-      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: body({ agreementList: 'yes' }) })).json.code, 5002);
+      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: noCode })).json.code, 5029);
+      assert.equal((await send(sim.url, REGISTER, { method: 'POST', body: body({ agreementList: 'yes' }) })).json.code, APP_CODES.PARAM);
     });
   });
 
@@ -163,11 +164,14 @@ describe('simulator: Quectel App', () => {
       assert.equal((await post(LOGIN, loginQuery())).json.code, 5325);
     });
 
-    it('refuses an unknown phone with 5010 and missing parameters with 5002', async () => {
-      assert.equal((await post(LOGIN, loginQuery({ phone: '13900000000' }))).json.code, 5010);
+    it('refuses an unknown phone with 5004 and missing parameters with their codes', async () => {
+      assert.equal((await post(LOGIN, loginQuery({ phone: '13900000000' }))).json.code, 5004);
       const q = loginQuery();
       delete q.random;
-      assert.equal((await post(LOGIN, q)).json.code, 5002);
+      assert.equal((await post(LOGIN, q)).json.code, APP_CODES.PARAM);
+      const p = loginQuery();
+      delete p.pwd;
+      assert.equal((await post(LOGIN, p)).json.code, 5022);
     });
   });
 
@@ -224,7 +228,7 @@ describe('simulator: Quectel App', () => {
       assert.equal((await get({ dk: 'D002' })).list[0].deviceKey, 'D002');
       assert.equal((await get({ deviceName: '智能插座' })).total, 5);
       const bad = await send(sim.url, LIST, { query: { pageSize: '0' }, headers: { Authorization: accessToken.token } });
-      assert.equal(bad.json.code, 5002);
+      assert.equal(bad.json.code, APP_CODES.PARAM);
     });
 
     it('refuses a missing token with 5106, a wrong or expired one with 5032', async () => {
