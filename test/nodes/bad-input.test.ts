@@ -70,14 +70,32 @@ function validValue(spec: ParamSpec): unknown {
   }
 }
 
+/**
+ * Calls made of several vendor calls (control, state) check more than each
+ * parameter alone: the device must exist and the data fit its thing model.
+ * Their valid payloads name a simulated device that is online.
+ */
+const DEVICE = { 'quectel-app': { productKey: 'p11s8K', deviceKey: 'SK003' }, 'quectel-saas': { productKey: 'p11v14', deviceKey: 'SW000001' } } as Partial<Record<Platform, object>>;
+const RECIPE_DATA: Record<string, object> = {
+  writeProperties: { data: { switch: true } },
+  callService: { data: { service: 'countdown', params: { seconds: 10 } } },
+  sendRaw: { data: '01A2', dataFormat: 'hex' },
+  latest: {},
+  history: { code: 'brightness' },
+};
+function recipeExample(op: Operation): Record<string, unknown> {
+  if (!op.recipe) return {};
+  return { ...DEVICE[op.platform], ...RECIPE_DATA[op.id.split('.')[1]] };
+}
+
 /** Every required parameter with a valid value. */
 function validRequired(op: Operation): Record<string, unknown> {
-  return Object.fromEntries(op.params.filter((p) => p.required).map((p) => [p.name, validValue(p)]));
+  return { ...Object.fromEntries(op.params.filter((p) => p.required).map((p) => [p.name, validValue(p)])), ...recipeExample(op) };
 }
 
 /** Every parameter with a valid value. */
 function validAll(op: Operation): Record<string, unknown> {
-  return Object.fromEntries(op.params.map((p) => [p.name, validValue(p)]));
+  return { ...Object.fromEntries(op.params.map((p) => [p.name, validValue(p)])), ...recipeExample(op) };
 }
 
 const MB = 1024 * 1024;
@@ -103,7 +121,8 @@ function wrongValues(spec: ParamSpec): { what: string; value: unknown }[] {
   switch (spec.type) {
     case 'string': {
       const max = spec.maxLength ?? 1024;
-      out.push({ what: 'an array', value: ['x'] }, { what: `${max + 1} characters`, value: 'a'.repeat(max + 1) }, { what: '1 MB of text', value: HUGE });
+      // A list may be given as an array of strings, but not of anything else.
+      out.push({ what: 'an array', value: spec.list ? [{}] : ['x'] }, { what: `${max + 1} characters`, value: 'a'.repeat(max + 1) }, { what: '1 MB of text', value: HUGE });
       if (spec.pattern) out.push({ what: 'text of the wrong format', value: 'not valid!' });
       if (spec.enum) out.push({ what: 'a value outside the list', value: 'NOT-LISTED' });
       break;
