@@ -487,7 +487,9 @@ function shadows(devices: AppDevice[], app: Map<string, Product>, saas: Map<stri
     const values: Record<string, PropertyValue> = {};
     for (const item of product.tsl) if (item.type === 'PROPERTY') values[item.code] = startValue(item);
     out.set(shadowKey(product.productKey, deviceKey), {
-      productKey: product.productKey, deviceKey, online, values, history: [], pending: [], packetId: 0,
+      productKey: product.productKey, deviceKey, online, values, pending: [], packetId: 0,
+      // The device last reported every value when it last connected, as a real device does on connecting.
+      history: [{ at: lastConn, direction: 1, ticket: `seed-${product.productKey}-${deviceKey}`, kind: 'property', kv: { ...values } }],
       firstConnTime: firstConn, lastConnTime: lastConn, lastOfflineTime: lastOffline,
     });
   };

@@ -173,6 +173,65 @@ describe('client against the simulator', function () {
     });
   });
 
+  describe('Quectel devices, through the vendor calls and the calls made of them', () => {
+    const now = () => String(Date.now());
+    it('App: thing model, batch control, attributes, details and history; then the same through control, latest and history', async () => {
+      const c = client('quectel-app');
+      const tsl = await call(c, 'quectel-app.exportTsl', { pk: 'p11pLZ' });
+      assert.ok((tsl.data as { properties: { code: string }[] }).properties.some((p) => p.code === 'brightness'));
+      const batch = await call(c, 'quectel-app.batchControl', { type: 2, data: '[{"brightness":"12"}]', deviceList: [{ productKey: 'p11pLZ', deviceKey: 'D003' }] });
+      assert.equal((batch.data as { successList: unknown[] }).successList.length, 1);
+      const attrs = await call(c, 'quectel-app.readAttributes', { pk: 'p11pLZ', dk: 'D003', type: '2' });
+      assert.ok((attrs.data as { customizeTslInfo: { resourceCode: string }[] }).customizeTslInfo.some((a) => a.resourceCode === 'brightness'));
+      assert.equal(((await call(c, 'quectel-app.deviceInfo', { pk: 'p11pLZ', dk: 'D003' })).data as { onlineStatus: number }).onlineStatus, 1);
+      const since = String(Date.now() - 60_000);
+      const hist = await call(c, 'quectel-app.propertyHistory', { pk: 'p11pLZ', dk: 'D003', attributeCode: 'brightness', startTimestamp: since, endTimestamp: now() });
+      assert.equal((hist.data as { total: number }).total, 1);
+
+      const written = await call(c, 'quectel-app.writeProperties', { productKey: 'p11pLZ', deviceKey: 'D003', data: { brightness: 13 } });
+      assert.equal(written.meta.operation, 'quectel-app.writeProperties');
+      assert.equal((await call(c, 'quectel-app.callService', { productKey: 'p11pLZ', deviceKey: 'D003', data: { service: 'blink', params: { times: 2 } } })).meta.code, 200);
+      assert.equal((await call(c, 'quectel-app.sendRaw', { productKey: 'p11pLZ', deviceKey: 'D003', data: 'hello', dataFormat: 'text' })).meta.code, 200);
+      const latest = await call(c, 'quectel-app.latest', { productKey: 'p11pLZ', deviceKey: 'D003', codes: 'brightness,switch' });
+      assert.deepEqual(Object.keys(latest.data as object), ['brightness', 'switch']);
+      assert.equal((latest.data as { brightness: number }).brightness, 13);
+      const points = await call(c, 'quectel-app.history', { productKey: 'p11pLZ', deviceKey: 'D003', code: 'brightness', startTime: since, endTime: now() });
+      assert.deepEqual((points.data as { value: number }[]).map((x) => x.value), [12, 13]);
+      assert.equal(sim.requests.filter((r) => r.path.endsWith('/productTSL')).length, 2, 'the test\'s own read, and one kept for all five calls made of others');
+    });
+
+    it('SaaS: property, service and raw downlinks, details and history; then the same through control, latest and history', async () => {
+      const c = client('quectel-saas');
+      const base = { productKey: 'p11v14', devices: ['SW000001'] };
+      const wrote = await call(c, 'quectel-saas.writeData', { ...base, data: '[{"brightness":"21"}]', isCache: false });
+      assert.equal((wrote.data as { code: number }[])[0].code, 200);
+      assert.equal(((await call(c, 'quectel-saas.sendServiceData', { ...base, data: '[{"countdown":[{"seconds":"5"}]}]' })).data as { code: number }[])[0].code, 200);
+      const raw = await call(c, 'quectel-saas.sendRawData', { devices: [{ productKey: 'p11v14', deviceKey: 'SW000001' }], data: '0102', encode: 'Hex' });
+      assert.equal((raw.data as { code: number }[])[0].code, 200);
+      assert.equal(((await call(c, 'quectel-saas.deviceDetail', { productKey: 'p11v14', deviceKey: 'SW000001' })).data as { deviceStatus: number }).deviceStatus, 1);
+      const since = String(Date.now() - 60_000);
+      const hist = await call(c, 'quectel-saas.dataHistory', { productKey: 'p11v14', deviceKey: 'SW000001', beginDateTimp: since, direction: 1 });
+      assert.ok((hist.data as unknown[]).length >= 1);
+
+      await call(c, 'quectel-saas.writeProperties', { productKey: 'p11v14', devices: ['SW000001', { deviceKey: 'SW000003' }], data: { brightness: 22, switch: false } });
+      await call(c, 'quectel-saas.callService', { productKey: 'p11v14', deviceKey: 'SW000001', data: { service: 'countdown', params: { seconds: 5 } } });
+      await call(c, 'quectel-saas.sendRaw', { productKey: 'p11v14', deviceKey: 'SW000001', data: '0A0B', dataFormat: 'hex' });
+      const latest = await call(c, 'quectel-saas.latest', { productKey: 'p11v14', deviceKey: 'SW000003' });
+      assert.equal((latest.data as { brightness: number }).brightness, 22);
+      assert.equal((latest.data as { switch: boolean }).switch, false);
+      assert.equal((latest.device as { online: boolean }).online, true);
+      const points = await call(c, 'quectel-saas.history', { productKey: 'p11v14', deviceKey: 'SW000001', code: 'brightness', startTime: since, endTime: now() });
+      assert.deepEqual((points.data as { value: number }[]).map((x) => x.value), [21, 22]);
+    });
+
+    it('an App account can log in by email instead of phone', async () => {
+      const c = client('quectel-app', { loginBy: 'email', credentials: { email: DEMO.quectelApp.email, phone: '' } });
+      await call(c, 'quectel-app.listDevices', { page: 1, pageSize: 1 });
+      assert.deepEqual(sim.requests.filter((r) => /PwdLogin$/.test(r.path)).map((r) => r.path), ['/v2/enduser/enduserapi/emailPwdLogin']);
+      assert.throws(() => client('quectel-app', { loginBy: 'email', credentials: { email: '' } }), { code: 'INVALID_INPUT', parameter: 'email' });
+    });
+  });
+
   describe('On-Bright', () => {
     it('adds, lists and deletes an OBOX', async () => {
       const c = client('onbright');

@@ -223,7 +223,7 @@ describe('simulator: Quectel devices', () => {
 
     it('getPropertyDataList needs its time range and pages newest first', async () => {
       for (let b = 1; b <= 3; b++) await write(`{"brightness":${b}}`);
-      const q = { pk: LAMP, dk: 'D003', attributeCode: 'brightness', startTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
+      const q = { pk: LAMP, dk: 'D003', attributeCode: 'brightness', startTimestamp: String(Date.now() - 60_000), endTimestamp: String(Date.now() + 60_000) };
       const page = (await get(PROP_HISTORY, { ...q, pageSize: '2' })).json.data as { total: number; pages: number; list: { propertyValue: number }[] };
       assert.deepEqual([page.total, page.pages, page.list.map((e) => e.propertyValue)], [3, 2, [3, 2]]);
       const noStart: Record<string, string> = { ...q };
@@ -278,13 +278,15 @@ describe('simulator: Quectel devices', () => {
       assert.deepEqual(report?.data, { packetId: 1, kv: { switch: true, brightness: '80' } });
       assert.equal(report?.ticket, result.ticket);
 
-      const h = await get(HISTORY, { productKey: SWITCH, deviceKey: 'SW000001' });
+      // Since just before the write: the device's report from when it last connected is older.
+      const h = await get(HISTORY, { productKey: SWITCH, deviceKey: 'SW000001', beginDateTimp: String(Date.now() - 60_000) });
       assert.equal(h.json.code, 200, h.text);
       const entries = h.json.data as { direction: number; ticket: string; dmData: string; msgType: string }[];
       assert.deepEqual(entries.map((e) => [e.direction, e.msgType, e.ticket]), [[1, 'up', result.ticket], [2, 'down', result.ticket]]);
       assert.deepEqual(JSON.parse(entries[0].dmData), [{ id: 1, value: true }, { id: 2, value: '80' }]);
       assert.deepEqual([h.json.total, h.json.pageNum, h.json.pageSize, h.json.pages], [2, 1, 10, 1]);
       const up = await get(HISTORY, { productKey: SWITCH, deviceKey: 'SW000001', direction: '2' });
+      assert.equal((await get(HISTORY, { productKey: SWITCH, deviceKey: 'SW000001', direction: '1' })).json.total, 2, 'the report on connecting, and the one after the write');
       assert.equal((up.json.data as unknown[]).length, 1);
       const none = await get(HISTORY, { productKey: SWITCH, deviceKey: 'SW000001', beginDateTimp: '0', endDateTimp: '1000' });
       assert.equal(none.json.total, 0);
