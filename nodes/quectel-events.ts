@@ -45,7 +45,7 @@ function quiet(conn: Connection): void {
 
 export = function register(RED: NodeAPI): void {
   /** The node's own text in the runtime's language, or `fallback` when there is none. */
-  function t(key: string, fallback: string, vars: Record<string, unknown> = {}): string {
+  function ownText(key: string, fallback: string, vars: Record<string, unknown> = {}): string {
     const found = RED._(`quectel-events.${key}`, vars);
     return typeof found === 'string' && found !== '' && !found.endsWith(key) ? found : fallback;
   }
@@ -75,17 +75,17 @@ export = function register(RED: NodeAPI): void {
     }
 
     // Settings that no retry can mend: say so once and stay idle.
-    if (!account || account.type !== 'iot-openapi-account') return stopWith('INVALID_INPUT', t('errors.noAccount', 'no account selected'));
-    if (account.platform !== 'quectel-saas') return stopWith('INVALID_INPUT', t('errors.notSaas', 'the account must be a Quectel SaaS account'));
+    if (!account || account.type !== 'iot-openapi-account') return stopWith('INVALID_INPUT', ownText('errors.noAccount', 'no account selected'));
+    if (account.platform !== 'quectel-saas') return stopWith('INVALID_INPUT', ownText('errors.notSaas', 'the account must be a Quectel SaaS account'));
     const accessKey = account.credentials?.accessKey ?? '';
     const accessSecret = account.credentials?.accessSecret ?? '';
-    if (!accessKey || !accessSecret) return stopWith('INVALID_INPUT', t('errors.noCredentials', 'the account has no AccessKey or AccessSecret'));
-    if (!queue) return stopWith('INVALID_INPUT', t('errors.noQueue', 'no queue: give the subscription\'s queue name'));
+    if (!accessKey || !accessSecret) return stopWith('INVALID_INPUT', ownText('errors.noCredentials', 'the account has no AccessKey or AccessSecret'));
+    if (!queue) return stopWith('INVALID_INPUT', ownText('errors.noQueue', 'no queue: give the subscription\'s queue name'));
     const url = (typeof config.url === 'string' && config.url.trim()) || defaultAmqpUrl(account.baseUrl);
-    if (!url) return stopWith('INVALID_INPUT', t('errors.noUrl', 'no AMQP URL: the account\'s host has no known AMQP host, give the URL'));
+    if (!url) return stopWith('INVALID_INPUT', ownText('errors.noUrl', 'no AMQP URL: the account\'s host has no known AMQP host, give the URL'));
     const target = parseAmqpUrl(url);
-    if (!target) return stopWith('INVALID_INPUT', t('errors.badUrl', 'the URL must be amqps://host[:port][/vhost]'));
-    if (tlsNode && tlsNode.type !== 'tls-config') return stopWith('INVALID_INPUT', t('errors.badTls', 'the TLS setting is not a TLS configuration node'));
+    if (!target) return stopWith('INVALID_INPUT', ownText('errors.badUrl', 'the URL must be amqps://host[:port][/vhost]'));
+    if (tlsNode && tlsNode.type !== 'tls-config') return stopWith('INVALID_INPUT', ownText('errors.badTls', 'the TLS setting is not a TLS configuration node'));
 
     const container = create_container({ id: `node-red-${node.id}` });
     let connection: Connection | undefined;
@@ -109,8 +109,8 @@ export = function register(RED: NodeAPI): void {
       const show = (): void => {
         const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
         status(refused
-          ? { fill: 'red', shape: 'ring', text: t('status.refusedRetry', `${refused} (again in ${seconds} s)`, { reason: refused, seconds }) }
-          : { fill: 'yellow', shape: 'ring', text: t('status.reconnecting', `reconnecting in ${seconds} s`, { seconds }) });
+          ? { fill: 'red', shape: 'ring', text: ownText('status.refusedRetry', `${refused} (again in ${seconds} s)`, { reason: refused, seconds }) }
+          : { fill: 'yellow', shape: 'ring', text: ownText('status.reconnecting', `reconnecting in ${seconds} s`, { seconds }) });
       };
       show();
       countdown = setInterval(show, 1000);
@@ -130,9 +130,9 @@ export = function register(RED: NodeAPI): void {
     }
 
     function refusal(condition: string, description: string): string {
-      if (condition === 'amqp:unauthorized-access' && /authenticat/i.test(description)) return t('status.authRefused', 'authentication refused: check AccessKey/secret');
-      if (condition === 'amqp:not-found') return t('status.queueNotFound', 'queue not found: check the queue name', { queue });
-      if (condition === 'amqp:unauthorized-access') return t('status.queueRefused', 'queue refused: it belongs to another AccessKey', { queue });
+      if (condition === 'amqp:unauthorized-access' && /authenticat/i.test(description)) return ownText('status.authRefused', 'authentication refused: check AccessKey/secret');
+      if (condition === 'amqp:not-found') return ownText('status.queueNotFound', 'queue not found: check the queue name', { queue });
+      if (condition === 'amqp:unauthorized-access') return ownText('status.queueRefused', 'queue refused: it belongs to another AccessKey', { queue });
       return `${condition}${description ? `: ${description}` : ''}`;
     }
 
@@ -143,7 +143,7 @@ export = function register(RED: NodeAPI): void {
       const parsed = parseEvent(message.body);
       if ('problem' in parsed) {
         // Accepted all the same: refused or released, it would come back for ever.
-        const line = t('errors.badMessage', `BAD_RESPONSE: ${parsed.problem}`, { problem: parsed.problem });
+        const line = ownText('errors.badMessage', `BAD_RESPONSE: ${parsed.problem}`, { problem: parsed.problem });
         node.error(new Failure(line.startsWith('BAD_RESPONSE') ? line : `BAD_RESPONSE: ${line}`, 'BAD_RESPONSE'), { payload: message.body as unknown, topic: '' });
         delivery.accept();
         return;
@@ -164,7 +164,7 @@ export = function register(RED: NodeAPI): void {
 
     function connect(): void {
       if (closing) return;
-      status({ fill: 'yellow', shape: 'ring', text: t('status.connecting', 'connecting') });
+      status({ fill: 'yellow', shape: 'ring', text: ownText('status.connecting', 'connecting') });
       const login = amqpLogin(accessKey, accessSecret);
       const options: Record<string, unknown> = {
         transport: 'tls',
@@ -195,7 +195,7 @@ export = function register(RED: NodeAPI): void {
         link.on('receiver_open', () => {
           if (conn !== connection) return;
           backoff.reset();
-          status({ fill: 'green', shape: 'dot', text: t('status.connected', 'connected') });
+          status({ fill: 'green', shape: 'dot', text: ownText('status.connected', 'connected') });
         });
         link.on('receiver_error', (context: EventContext) => {
           const { condition, description } = errorText(context.receiver?.error);
