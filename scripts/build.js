@@ -30,6 +30,8 @@ const texts = (type) => JSON.parse(fs.readFileSync(path.join(root, 'locales', 'e
 const account = fs.readFileSync(path.join(root, 'nodes', 'iot-openapi-account.html'), 'utf8')
   .replace('<!-- iot-openapi:credentials -->', credentialRows(Object.keys(texts('iot-openapi-account').placeholder)));
 fs.writeFileSync(path.join(nodesOut, 'iot-openapi-account.html'), account);
+// Nodes written by hand (not from the specs) ship their editor as it is.
+for (const type of ['quectel-events']) fs.copyFileSync(path.join(root, 'nodes', `${type}.html`), path.join(nodesOut, `${type}.html`));
 
 // Every action node: a runtime file and an editor made from its spec; a parameter
 // with a tip in the node's texts gets it under its field.

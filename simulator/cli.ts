@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Runs the simulator on its own, for trying the nodes without a vendor account:
 //   PORT=8990 node dist/simulator/cli.js   (installed: iot-openapi-simulator)
-import { DEMO, startSimulator } from './index';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEMO, DEMO_QUEUE, startSimulator } from './index';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8990);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
-  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false });
+  const amqpPort = Number(process.env.AMQP_PORT ?? (port === 0 ? 0 : port + 1));
+  if (!Number.isInteger(amqpPort) || amqpPort < 0 || amqpPort > 65535) throw new Error(`AMQP_PORT must be a port number, got ${process.env.AMQP_PORT}`);
+  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false, amqp: { port: amqpPort } });
+  // The certificate is made at start-up: written where a tls-config node can read it as its CA file.
+  const caFile = path.join(os.tmpdir(), 'iot-openapi-simulator-ca.pem');
+  fs.writeFileSync(caFile, sim.amqpCa);
 
   const lines = [
     `Vendor API simulator listening on ${sim.url}`,
@@ -16,6 +24,9 @@ async function main(): Promise<void> {
     `  quectel-saas  ${sim.url}`,
     `  onbright      ${sim.url}`,
     `  novastar      ${sim.novastarUrl}   (encryption ${sim.novastarEncrypt ? 'on' : 'off'})`,
+    '',
+    `Quectel SaaS message subscription (AMQPS): ${sim.amqpUrl}, queue ${DEMO_QUEUE}`,
+    `  its certificate, made at start-up (a tls-config node's CA file): ${caFile}`,
     '',
     'Demo credentials:',
     `  quectel-app   userDomain ${DEMO.quectelApp.userDomain}, userDomainSecret ${DEMO.quectelApp.userDomainSecret}`,

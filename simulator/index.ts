@@ -7,6 +7,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { AddressInfo, Socket } from 'node:net';
 import { SimCore, type Counters, type RecordedRequest, type SubscriptionMessage } from './core';
 import type { EventEmitter } from 'node:events';
+import { startAmqpEndpoint, type AmqpCounters, type AmqpEndpoint, type QueueSubscription } from './amqp';
 import type { AnswerFault, SimulatorFaults } from './faults';
 import { json, nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
 import { NOVASTAR_ROOT, novastarHandler } from './novastar';
@@ -18,6 +19,8 @@ import type { SimState } from './state';
 
 export { DEMO } from './demo';
 export type { Counters, RecordedRequest, SubscriptionMessage } from './core';
+export { DEMO_QUEUE, AMQP_VHOST, MAX_QUEUE_LENGTH } from './amqp';
+export type { AmqpCounters, QueueSubscription } from './amqp';
 export type { SimulatorFaults, MalformKind, NovastarAnswerSign } from './faults';
 export type { SimState } from './state';
 export { APP_CODES } from './quectel-app';
@@ -38,6 +41,11 @@ export interface SimulatorOptions {
   fixedSmsCode?: boolean;
   /** Default true: no log lines. false: one line per request, and the SMS codes "sent". */
   quiet?: boolean;
+  /**
+   * The Quectel SaaS message subscription over AMQPS (TLS, SASL PLAIN), with
+   * the queue DEMO_QUEUE. true: a free port; a port number; or false (default): none.
+   */
+  amqp?: boolean | { port?: number };
 }
 
 export interface Simulator {
@@ -72,7 +80,25 @@ export interface Simulator {
    * property or a value its thing model refuses.
    */
   reportProperties(productKey: string, deviceKey: string, values: Record<string, unknown>): SubscriptionMessage;
-  /** Seeded state back, counters zero, requests forgotten, faults cleared, tokens dropped, novastarEncrypt as started. */
+  /** The AMQPS endpoint (amqps://127.0.0.1:<port>/quec-open), '' when started without `amqp`. */
+  readonly amqpUrl: string;
+  /** PEM of the certificate the AMQPS endpoint presents (made at start-up): trust it as the CA. '' without `amqp`. */
+  readonly amqpCa: string;
+  /** Deliveries, redeliveries, outcomes, dropped messages and refused logins of the AMQPS endpoint. */
+  readonly amqpCounters: AmqpCounters;
+  /** Drops every AMQP connection and stops listening, as an outage would; the queues keep their messages. */
+  stopAmqp(): Promise<void>;
+  /** Listens again on the same port, with the same queues. */
+  startAmqp(): Promise<void>;
+  /** Adds (or changes) a queue subscription of the AMQPS endpoint. */
+  addQueue(sub: QueueSubscription): void;
+  /** Queues a body as given (not JSON, say): what the vendor should never send, to test a consumer with. */
+  publishRaw(queue: string, body: string): void;
+  /** Messages waiting in a queue, and delivered but not yet accepted. */
+  queueDepth(queue: string): { ready: number; unacked: number };
+  /** A simulated device reports something: the message goes to every queue whose subscription covers it. */
+  publish(message: SubscriptionMessage): void;
+  /** Seeded state back, counters zero, requests forgotten, faults cleared, tokens dropped, novastarEncrypt as started; queues empty. */
   reset(): void;
   /** Closes the server and every open socket (keep-alive ones too). */
   close(): Promise<void>;
@@ -274,6 +300,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       resolve();
     });
   });
+  let amqp: AmqpEndpoint | undefined;
+  if (opts.amqp) {
+    try {
+      amqp = await startAmqpEndpoint(sim, { host: opts.host ?? '127.0.0.1', port: typeof opts.amqp === 'object' ? opts.amqp.port : 0 });
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
+  }
+  const needAmqp = (): AmqpEndpoint => {
+    if (!amqp) throw new Error('the simulator was started without amqp');
+    return amqp;
+  };
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -298,12 +337,31 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     subscription: sim.subscription,
     setDeviceOnline: (productKey, deviceKey, online) => setOnline(sim, productKey, deviceKey, online),
     reportProperties: (productKey, deviceKey, values) => reportProperties(sim, productKey, deviceKey, values),
-    reset: () => sim.reset(),
-    close: () => new Promise<void>((resolve) => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }),
+    get amqpUrl() {
+      return amqp?.url ?? '';
+    },
+    amqpCa: amqp?.ca ?? '',
+    get amqpCounters() {
+      return needAmqp().counters;
+    },
+    stopAmqp: () => needAmqp().stop(),
+    startAmqp: () => needAmqp().start(),
+    addQueue: (sub) => needAmqp().addQueue(sub),
+    publishRaw: (queue, body) => needAmqp().publishRaw(queue, body),
+    queueDepth: (queue) => needAmqp().depth(queue),
+    publish: (message) => sim.publish(message),
+    reset: () => {
+      sim.reset();
+      amqp?.reset();
+    },
+    close: async () => {
+      await amqp?.close();
+      await new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
   };
 }

@@ -210,4 +210,15 @@ describe('message catalogues: English and Chinese side by side', () => {
       assert.deepEqual(missing, [], `${lang}: looked up but missing`);
     }
   });
+
+  it('every text quectel-events looks up in its own catalogue is there in both languages', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'nodes', 'quectel-events.ts'), 'utf8');
+    const used = [...source.matchAll(/\bownText\('([a-zA-Z.]+)'/g)].map((m) => m[1]);
+    assert.ok(used.includes('status.authRefused') && used.includes('status.connected'), used.join(', '));
+    for (const lang of LANGS) {
+      const cat = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', lang, 'quectel-events.json'), 'utf8')) as Record<string, unknown>;
+      const missing = used.filter((key) => typeof at(cat, `quectel-events.${key}`) !== 'string');
+      assert.deepEqual(missing, [], `${lang}: looked up but missing`);
+    }
+  });
 });

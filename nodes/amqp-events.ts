@@ -1,0 +1,173 @@
+// The Quectel SaaS message subscription, seen from the consumer's side, with
+// no Node-RED in it: where to connect, how to log in, how to read a message,
+// which message was seen already, how long to wait before trying again. The
+// quectel-events node puts these together with rhea; the benchmark and the
+// tests use them too.
+import { quectelSaasCredentials } from '../lib/crypto';
+
+/** The vendor's AMQPS hosts per region (AMQP client access guide: China and Europe). */
+export const AMQP_HOSTS: Record<string, string> = {
+  'iot-api.quectelcn.com': 'amqps://iot-amqp.quectelcn.com:5671/quec-open',
+  'iot-api.acceleronix.io': 'amqps://iot-amqp.acceleronix.io:5671/quec-open',
+};
+
+/** The AMQPS URL of the account's region, from its API host; undefined for any other host (the user gives the URL). */
+export function defaultAmqpUrl(baseUrl: string | undefined): string | undefined {
+  try {
+    return AMQP_HOSTS[new URL(baseUrl ?? '').hostname.toLowerCase()];
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AmqpTarget {
+  host: string;
+  port: number;
+  /** The open frame's hostname: `vhost:<name>` when the URL has a path, as RabbitMQ reads it. */
+  vhost?: string;
+}
+
+/** An amqps:// URL taken apart; undefined when it is not one (TLS only: the vendor takes no plain AMQP). */
+export function parseAmqpUrl(url: string): AmqpTarget | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'amqps:' || !parsed.hostname || parsed.username || parsed.password) return undefined;
+  const port = parsed.port ? Number(parsed.port) : 5671;
+  const path = decodeURIComponent(parsed.pathname.replace(/^\/+/, ''));
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port, ...(path ? { vhost: path } : {}) };
+}
+
+/**
+ * The SASL PLAIN login: the same rule as the SaaS HTTP login. Username
+ * `ver=1&auth_mode=accessKey&sign_method=sha256&access_key=<AccessKey>&timestamp=<ms>`,
+ * password sha256hex(username + AccessSecret). A fresh timestamp for every
+ * connection: the vendor refuses one more than 10 minutes off.
+ */
+export function amqpLogin(accessKey: string, accessSecret: string, now = Date.now()): { username: string; password: string } {
+  return quectelSaasCredentials(accessKey, accessSecret, now);
+}
+
+/** The text of a message body: a data section (bytes), a string, or an AMQP value that is an object already. */
+export function bodyText(body: unknown): string | undefined {
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  if (body && typeof body === 'object') {
+    const section = body as { typecode?: number; content?: unknown; multiple?: boolean };
+    if (section.typecode === 0x75 && Buffer.isBuffer(section.content)) return section.content.toString('utf8');
+    if (section.typecode === 0x75 && section.multiple && Array.isArray(section.content)) {
+      return Buffer.concat(section.content.filter((c): c is Buffer => Buffer.isBuffer(c))).toString('utf8');
+    }
+  }
+  return undefined;
+}
+
+export interface QuectelEvent {
+  productKey: string;
+  deviceKey: string;
+  type: string;
+  subtype?: string;
+  ticket?: string;
+  [field: string]: unknown;
+}
+
+/** A message's JSON object, or why it cannot be read. */
+export function parseEvent(body: unknown): { event: QuectelEvent } | { problem: string } {
+  const text = bodyText(body);
+  if (text === undefined) {
+    if (body && typeof body === 'object' && !Array.isArray(body) && typeof (body as QuectelEvent).type === 'string') return { event: body as QuectelEvent };
+    return { problem: 'the message body is neither text nor bytes' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'the message body is not JSON' };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: 'the message body is not a JSON object' };
+  const event = value as QuectelEvent;
+  if (typeof event.type !== 'string') return { problem: 'the message has no type' };
+  return { event };
+}
+
+/** Comma- or space-separated values, trimmed, empty ones left out. */
+export function listOf(setting: unknown): string[] {
+  return typeof setting === 'string' ? setting.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean) : [];
+}
+
+export interface EventFilter {
+  productKeys: string[];
+  deviceKeys: string[];
+  types: string[];
+}
+
+/** Whether an event passes the node's filters (an empty filter passes everything; types are compared without case). */
+export function passes(filter: EventFilter, event: QuectelEvent): boolean {
+  if (filter.productKeys.length && !filter.productKeys.includes(String(event.productKey))) return false;
+  if (filter.deviceKeys.length && !filter.deviceKeys.includes(String(event.deviceKey))) return false;
+  if (filter.types.length && !filter.types.some((t) => t.toUpperCase() === String(event.type).toUpperCase())) return false;
+  return true;
+}
+
+/**
+ * The ids of messages already handed on, the latest `limit` of them: a message
+ * delivered again after a reconnect (the broker never saw the accept) is
+ * recognised and only accepted.
+ */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
+    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value as string);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+/** The id that tells one message from another: the vendor's ticket, else the AMQP message id. */
+export function messageId(event: QuectelEvent, amqpMessageId: unknown): string | undefined {
+  if (typeof event.ticket === 'string' && event.ticket) return `t:${event.ticket}`;
+  if (typeof amqpMessageId === 'string' || typeof amqpMessageId === 'number') return `m:${String(amqpMessageId)}`;
+  if (Buffer.isBuffer(amqpMessageId)) return `m:${amqpMessageId.toString('hex')}`;
+  return undefined;
+}
+
+/**
+ * Waits before reconnecting: doubling from `firstMs` up to `capMs`, each wait
+ * drawn between half and all of that ("equal jitter"), so that many flows
+ * that lost the broker together do not come back together.
+ */
+export class Backoff {
+  private attempts = 0;
+
+  constructor(readonly firstMs = 1000, readonly capMs = 60_000, private readonly random: () => number = Math.random) {}
+
+  next(): number {
+    const ceiling = Math.min(this.capMs, this.firstMs * 2 ** Math.min(this.attempts, 30));
+    this.attempts++;
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  /** The longest wait at once: after a refusal that trying again soon cannot change (a wrong secret). */
+  atCap(): number {
+    this.attempts = Math.max(this.attempts, Math.ceil(Math.log2(this.capMs / this.firstMs)) + 1);
+    return Math.round(this.capMs / 2 + (this.random() * this.capMs) / 2);
+  }
+
+  reset(): void {
+    this.attempts = 0;
+  }
+}
