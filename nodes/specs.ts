@@ -142,6 +142,9 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
 ];
 
+/** Nodes written by hand rather than made from a spec: the live events input. */
+export const HAND_WRITTEN_TYPES: readonly string[] = ['quectel-events'];
+
 export function nodeSpec(type: string): ActionNodeSpec {
   const spec = NODE_SPECS.find((s) => s.type === type);
   if (!spec) throw new Error(`no node spec for ${type}`);

@@ -23,7 +23,7 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 const nodesOut = path.join(dist, 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
 const { editorData, editorNode, fieldRows, credentialRows } = require(path.join(nodesOut, 'editor-data.js'));
-const { NODE_SPECS } = require(path.join(nodesOut, 'specs.js'));
+const { NODE_SPECS, HAND_WRITTEN_TYPES } = require(path.join(nodesOut, 'specs.js'));
 const texts = (type) => JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
 
 // The account node's editor, with its credential fields.
@@ -31,7 +31,7 @@ const account = fs.readFileSync(path.join(root, 'nodes', 'iot-openapi-account.ht
   .replace('<!-- iot-openapi:credentials -->', credentialRows(Object.keys(texts('iot-openapi-account').placeholder)));
 fs.writeFileSync(path.join(nodesOut, 'iot-openapi-account.html'), account);
 // Nodes written by hand (not from the specs) ship their editor as it is.
-for (const type of ['quectel-events']) fs.copyFileSync(path.join(root, 'nodes', `${type}.html`), path.join(nodesOut, `${type}.html`));
+for (const type of HAND_WRITTEN_TYPES) fs.copyFileSync(path.join(root, 'nodes', `${type}.html`), path.join(nodesOut, `${type}.html`));
 
 // Every action node: a runtime file and an editor made from its spec; a parameter
 // with a tip in the node's texts gets it under its field.

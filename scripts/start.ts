@@ -131,7 +131,14 @@ export function demoFlow(sim: Simulator): { flow: FlowNode[]; credentials: Recor
       flow[index] = { ...defaults, ...existing, ...values, name: existing.name || values.name, type: 'iot-openapi-account' } as FlowNode;
     }
   }
+  // The events nodes listen to the simulator's AMQPS endpoint, trusting the certificate it made at start-up.
+  for (const n of flow) {
+    if (n.type === 'quectel-events') n.url = sim.amqpUrl;
+    if (n.type === 'tls-config') Object.assign(n, { verifyservercert: true, name: 'simulator certificate (made at start-up)' });
+  }
+  const tls = Object.fromEntries(flow.filter((n) => n.type === 'tls-config').map((n) => [n.id, { cadata: sim.amqpCa }]));
   const credentials = {
+    ...tls,
     [DEMO_ACCOUNTS['quectel-app']]: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
     [DEMO_ACCOUNTS['quectel-saas']]: { accessKey: DEMO.quectelSaas.accessKey, accessSecret: DEMO.quectelSaas.accessSecret },
     [DEMO_ACCOUNTS.onbright]: { clientId: DEMO.onbright.clientId, clientSecret: DEMO.onbright.clientSecret, uniqueKey: DEMO.onbright.uniqueKey },
@@ -219,9 +226,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 
   let sim: Simulator;
   try {
-    sim = await startSimulator({ port: simPort, host: HOST, fixedSmsCode: true, quiet: opts.quiet ?? true });
+    // AMQPS on the next port (8991 by default, as the examples expect), or a free one when the simulator's is.
+    sim = await startSimulator({ port: simPort, host: HOST, fixedSmsCode: true, quiet: opts.quiet ?? true, amqp: { port: simPort === 0 ? 0 : simPort + 1 } });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the simulator's port ${simPort} is in use; set SIM_PORT to another one`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the simulator's port ${simPort} or the next one is in use; set SIM_PORT to another one`);
     throw err;
   }
 
@@ -327,7 +335,7 @@ async function main(): Promise<void> {
   console.log([
     '',
     `Node-RED editor:  ${demo.editorUrl}/`,
-    `Simulator:        ${demo.sim.url}   (NovaStar: ${demo.sim.novastarUrl})`,
+    `Simulator:        ${demo.sim.url}   (NovaStar: ${demo.sim.novastarUrl}; Quectel SaaS events: ${demo.sim.amqpUrl})`,
     `Demo flow:        ${fs.existsSync(DEMO_FLOW_FILE) ? path.relative(ROOT, DEMO_FLOW_FILE) : '(examples/demo-all-platforms.json is missing: accounts only)'}`,
     `Accounts:         ${Object.values(DEMO_ACCOUNTS).join(', ')} (the simulator's demo credentials)`,
     `User directory:   ${path.relative(ROOT, demo.userDir) || demo.userDir} (made afresh on every start)`,

@@ -211,6 +211,9 @@ export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; hos
         if (queue.waiting === 0) break;
         if (consumer.gone || !consumer.sender.sendable()) continue;
         deliver(consumer, queue.take()!);
+        // Round robin, as a broker shares a queue among its consumers: this one goes to the back.
+        queue.consumers.delete(consumer);
+        queue.consumers.add(consumer);
         progressed = true;
       }
     }

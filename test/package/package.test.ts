@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NODE_SPECS } from '../../nodes/specs';
+import { HAND_WRITTEN_TYPES, NODE_SPECS } from '../../nodes/specs';
 
 const root = path.resolve(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -30,8 +30,8 @@ describe('package: Flow Library checks', () => {
   });
 
   const types = Object.keys(pkg['node-red'].nodes);
-  it('lists the account and every node of the specs in node-red.nodes, each built by the build', () => {
-    assert.deepEqual(types.sort(), ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type)].sort());
+  it('lists the account, every node of the specs and the events node in node-red.nodes, each built by the build', () => {
+    assert.deepEqual(types.sort(), ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type), ...HAND_WRITTEN_TYPES].sort());
     for (const type of types) assert.equal(pkg['node-red'].nodes[type], `dist/nodes/${type}.js`);
   });
 

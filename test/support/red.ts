@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator';
 import { DEMO } from '../../simulator';
-import { NODE_SPECS } from '../../nodes/specs';
+import { HAND_WRITTEN_TYPES, NODE_SPECS } from '../../nodes/specs';
 import type { Platform } from '../../lib/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,7 +45,7 @@ export interface TestNode {
 
 const nodesDir = path.resolve(__dirname, '../../nodes');
 /** The config node, every action node of the specs, and the input node written by hand. */
-export const NODE_TYPES = ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type), 'quectel-events'];
+export const NODE_TYPES = ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type), ...HAND_WRITTEN_TYPES];
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ALL_NODES = NODE_TYPES.map((t) => require(path.join(nodesDir, `${t}.js`)));
 
