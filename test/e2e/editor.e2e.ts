@@ -504,15 +504,15 @@ describe('editor (headless Chromium)', function () {
   });
 
   it('d. a node whose account is of the wrong platform is invalid, with the reason', async function () {
-    // The demo's Quectel App account on a node that only works with Quectel SaaS.
+    // The demo's Quectel SaaS account on a node that only works with Quectel App.
     await importFlow(page, [
       { id: 'tab-e2e-invalid', type: 'tab', label: 'E2E wrong platform' },
-      { id: 'e2e-tsl', type: 'quectel-export-tsl', z: 'tab-e2e-invalid', name: '', account: 'acc-quectel-app', productKey: 'p11v14', productKeyType: 'str', language: '', languageType: 'str', x: 240, y: 120, wires: [[]] },
+      { id: 'e2e-tsl', type: 'quectel-send-sms', z: 'tab-e2e-invalid', name: '', account: 'acc-quectel-saas', x: 240, y: 120, wires: [[]] },
     ]);
     await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.workspaces.show('tab-e2e-invalid'));
     const expected = accountText('en-US', 'iot-openapi-account.editor.wrongPlatform', {
-      expected: accountText('en-US', 'iot-openapi.platform.quectel-saas'),
-      platform: accountText('en-US', 'iot-openapi.platform.quectel-app'),
+      expected: accountText('en-US', 'iot-openapi.platform.quectel-app'),
+      platform: accountText('en-US', 'iot-openapi.platform.quectel-saas'),
     });
     await page.waitForFunction(() => {
       const { $ } = globalThis as unknown as EditorGlobals;
@@ -534,11 +534,11 @@ describe('editor (headless Chromium)', function () {
     assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), `the tooltip says "${expected}"`);
     await shot(page, 'invalid-node');
 
-    // And the same node with a SaaS account is fine.
+    // And the same node with an App account is fine.
     await page.evaluate(() => {
       const { RED } = globalThis as unknown as EditorGlobals;
       const n = RED.nodes.node('e2e-tsl')!;
-      n.account = 'acc-quectel-saas';
+      n.account = 'acc-quectel-app';
       (RED as unknown as { editor: { validateNode(n: EditorNode): boolean } }).editor.validateNode(n);
       RED.view.redraw(true);
     });
