@@ -5,6 +5,7 @@ import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from 
 import { encodeQuery, Transport } from './http';
 import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
 import { runRecipe } from './devices';
+import { checkKnown, forgetKnown } from './known';
 import { getOperation, isRepeatable, type AuthMode, type Operation, type Recipe } from './operations';
 import { Session, type SessionEvent, type TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
@@ -126,6 +127,7 @@ export class OpenApiClient {
     if (op.platform !== this.platform) throw invalidInput('operation', 'enum', { values: `an operation of ${this.platform}` });
     const values = validateParams(op, params, this.config);
     if (op.recipe) return runRecipe(this, op as Operation & { recipe: Recipe }, values);
+    if (op.checked) await checkKnown(this, op, values);
     const query: Record<string, string> = {};
     let body: Record<string, unknown> | undefined;
     for (const spec of op.params) {
@@ -137,7 +139,10 @@ export class OpenApiClient {
     // A body-carrying call with nothing set still sends an empty JSON object.
     if (!body && op.params.some((p) => p.in === 'body')) body = {};
     const secrets = op.params.filter((p) => p.secret && p.name in values).map((p) => String(values[p.name]));
-    return this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op, secrets);
+    const result = await this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op, secrets);
+    // The write changed what the lists hold (a layer added, a preset playing): read them again next time.
+    if (op.checked) forgetKnown(this);
+    return result;
   }
 
   /** Any endpoint of the platform: method, path relative to the base URL, query and JSON body. */

@@ -96,6 +96,8 @@ const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> =
   unknownCode: (l) => `is not in the product's thing model (it has ${l.values || 'none'})`,
   readOnly: () => 'is read-only in the product\'s thing model',
   duplicate: (l) => `names ${l.key} twice`,
+  unknownId: (l) => `is not one the processor has (it has ${l.values})`,
+  outside: (l) => `does not fit the screen: ${l.edge} must be at most ${l.limit}`,
   retype: () => 'must be typed again: a saved secret is only used with the saved platform and base URL',
 };
 

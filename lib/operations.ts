@@ -77,6 +77,8 @@ export interface Operation {
   paging?: Paging;
   /** Made of other calls; method, path and auth are those of its main call. */
   recipe?: Recipe;
+  /** A write whose ids are checked against the account's lists, and a window against the screen, before it is sent (lib/known.ts). */
+  checked?: boolean;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -117,8 +119,8 @@ const LAYER = int('layerId', 'body', { required: true, min: 0, max: 65_535, pick
 
 /**
  * A layer's window in screen pixels. The catalogue refuses what no screen can
- * hold (a processor's canvas is at most 65,535 pixels a side); whether the
- * window fits this screen is the processor's to judge, as it alone knows the size.
+ * hold (a processor's canvas is at most 65,535 pixels a side); whether it fits
+ * this screen is checked against the size the processor reports (lib/known.ts).
  */
 const WINDOW_MAX = 65_535;
 function layerWindow(required: boolean): ParamSpec[] {
@@ -149,6 +151,11 @@ function layerSource(group?: string): ParamSpec[] {
 /** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
 function novastar(name: string, path: string, params: ParamSpec[]): Operation {
   return { id: `novastar.${name}`, platform: 'novastar', method: 'POST', auth: 'envelope', path: `/${path}`, params: [int('deviceId', 'body', { min: 0, max: 1000 }), ...params] };
+}
+
+/** A NovaStar write: its ids and window are checked against the processor before it changes the wall. */
+function novastarWrite(name: string, path: string, params: ParamSpec[]): Operation {
+  return { ...novastar(name, path, params), checked: true };
 }
 
 const list: Operation[] = [
@@ -340,31 +347,31 @@ const list: Operation[] = [
   novastar('readDevice', 'device/readDetail', []),
   novastar('listScreens', 'screen/readList', []),
   novastar('readScreen', 'screen/readDetail', [SCREEN]),
-  novastar('setBrightness', 'screen/writeBrightness', [SCREEN, int('brightness', 'body', { ...req, min: 0, max: 100 })]),
-  novastar('fadeToBlack', 'screen/ftb', [SCREEN, int('type', 'body', { ...req, enum: [0, 1] }), int('time', 'body', { min: 0, max: 60_000, unit: 'ms' })]),
-  novastar('freeze', 'screen/writeFreeze', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] })]),
+  novastarWrite('setBrightness', 'screen/writeBrightness', [SCREEN, int('brightness', 'body', { ...req, min: 0, max: 100 })]),
+  novastarWrite('fadeToBlack', 'screen/ftb', [SCREEN, int('type', 'body', { ...req, enum: [0, 1] }), int('time', 'body', { min: 0, max: 60_000, unit: 'ms' })]),
+  novastarWrite('freeze', 'screen/writeFreeze', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] })]),
   novastar('listPresets', 'preset/readList', [SCREEN]),
-  novastar('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000, picker: 'presets' })]),
+  novastarWrite('playPreset', 'preset/play', [SCREEN, int('presetId', 'body', { ...req, min: 0, max: 1_000_000, picker: 'presets' })]),
   novastar('listInputs', 'input/readList', []),
   novastar('readInput', 'input/readDetail', [int('inputId', 'body', { ...req, min: 0, max: 255, picker: 'inputs' })]),
   novastar('listOutputs', 'output/readList', []),
   novastar('currentPreset', 'preset/readPlay', [SCREEN]),
   novastar('listBackgrounds', 'bkg/readAllList', []),
-  novastar('setBackground', 'screen/writeBKG', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] }), int('bkgId', 'body', { min: 0, max: 65_535, picker: 'backgrounds' })]),
+  novastarWrite('setBackground', 'screen/writeBKG', [SCREEN, int('enable', 'body', { ...req, enum: [0, 1] }), int('bkgId', 'body', { min: 0, max: 65_535, picker: 'backgrounds' })]),
   // No official page on audio: the path and the nested audio object are those public clients use.
-  novastar('setVolume', 'screen/writeDetail', [SCREEN, int('volume', 'body', { ...req, min: 0, max: 100, group: 'audio' }), int('isMute', 'body', { enum: [0, 1], group: 'audio' })]),
+  novastarWrite('setVolume', 'screen/writeDetail', [SCREEN, int('volume', 'body', { ...req, min: 0, max: 100, group: 'audio' }), int('isMute', 'body', { enum: [0, 1], group: 'audio' })]),
   novastar('readAudio', 'audio/readDetail', [SCREEN]),
   novastar('listLayers', 'layer/detailList', [SCREEN]),
   novastar('readLayer', 'layer/readDetail', [SCREEN, LAYER]),
-  novastar('switchSource', 'layer/writeSource', [SCREEN, LAYER, ...layerSource()]),
-  novastar('setWindow', 'layer/writeWindow', [SCREEN, LAYER, ...layerWindow(true)]),
+  novastarWrite('switchSource', 'layer/writeSource', [SCREEN, LAYER, ...layerSource()]),
+  novastarWrite('setWindow', 'layer/writeWindow', [SCREEN, LAYER, ...layerWindow(true)]),
   {
-    ...novastar('createLayer', 'layer/create', [
+    ...novastarWrite('createLayer', 'layer/create', [
       SCREEN, str('name', 'body', { maxLength: 64, group: 'general' }), ...layerSource('source'), ...layerWindow(true),
     ]),
     creates: true,
   },
-  novastar('deleteLayer', 'layer/delete', [SCREEN, LAYER]),
+  novastarWrite('deleteLayer', 'layer/delete', [SCREEN, LAYER]),
 ];
 
 /** A node's own parameters for a device: the product picked first, then one of its devices. */

@@ -698,6 +698,7 @@ describe('editor (headless Chromium)', function () {
       { id: z, type: 'tab', label: 'E2E catalogue' },
       { id: 'e2e-cat-screen', type: 'novastar-screen', z, name: '', account: 'acc-novastar', operation: 'fadeToBlack', x: 200, y: 80, wires: [[]] },
       { id: 'e2e-cat-list', type: 'quectel-list-devices', z, name: '', account: '', x: 200, y: 160, wires: [[]] },
+      { id: 'e2e-cat-layer', type: 'novastar-layer', z, name: '', account: 'acc-novastar', operation: 'switchSource', x: 200, y: 240, wires: [[]] },
     ]);
     await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), z);
     const edit = async (id: string, field: string) => {
@@ -773,6 +774,30 @@ describe('editor (headless Chromium)', function () {
       return { screenId: n.screenId, presetId: n.presetId, valid: n.valid };
     });
     assert.deepEqual(picked, { screenId: '0', presetId: String(demo.sim.state.presets.find((p) => p.screenId === 0)!.presetId), valid: true });
+
+    // A layer's pickers: the screen's layers and the processor's inputs, by name; a screen's backgrounds.
+    const pick = async (param: string, names: string[], value: string) => {
+      await page.locator(`#iot-openapi-pick-${param}`).click();
+      await page.waitForFunction((p: string) => (globalThis as unknown as EditorGlobals).$(`#iot-openapi-picked-${p} option`).length > 1, param, { timeout: WAIT_MS });
+      const texts = collapse(await page.locator(`#iot-openapi-picked-${param}`).innerText());
+      for (const name of names) assert.ok(texts.includes(name), `${name} offered for ${param} in "${texts}"`);
+      await page.locator(`#iot-openapi-picked-${param}`).selectOption(value);
+    };
+    await edit('e2e-cat-layer', 'screenId');
+    await pick('screenId', demo.sim.state.screens.map((x) => x.name), '0');
+    await pick('layerId', demo.sim.state.layers.filter((l) => l.screenId === 0).map((l) => l.name), '2');
+    await pick('inputId', demo.sim.state.inputs.map((i) => i.name), '3');
+    await done();
+    const layerPicked = await page.evaluate(() => {
+      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-cat-layer') as unknown as Record<string, unknown>;
+      return { screenId: n.screenId, layerId: n.layerId, inputId: n.inputId };
+    });
+    assert.deepEqual(layerPicked, { screenId: '0', layerId: '2', inputId: '3' });
+    await edit('e2e-cat-screen', 'screenId');
+    await page.locator('#node-input-operation').selectOption('setBackground');
+    await pick('bkgId', demo.sim.state.backgrounds.map((b) => b.name), '1');
+    await done();
+    assert.equal(await page.evaluate(() => ((globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-cat-screen') as unknown as Record<string, unknown>).bkgId), '1');
 
     // Without an account, a list node shows the fields of its first platform only, each once.
     await edit('e2e-cat-list', 'pkList');

@@ -382,7 +382,8 @@ describe('client against the simulator', function () {
         assert.match(err.message, /device\/readDetail/);
         return true;
       });
-      sim.faults.failNext(1, { status: 500 });
+      // The write itself fails (the screen list read before it, to check its screenId, does not).
+      sim.faults.failNext(1, { status: 500, path: /\/screen\/writeBrightness$/ });
       await assert.rejects(c.call('novastar.setBrightness', { screenId: 0, brightness: 10 }), { code: 'HTTP_500', path: '/screen/writeBrightness' });
       assert.equal(sim.state.screens[0].brightness, 80, 'the refused call changed nothing');
     });

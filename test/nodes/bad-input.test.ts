@@ -84,7 +84,10 @@ const RECIPE_DATA: Record<string, object> = {
   latest: {},
   history: { code: 'brightness' },
 };
+/** Ids a checked NovaStar write must name: ones the simulated processor has (screen 0 holds layers 1 and 2, presets 1 and 2). */
+const KNOWN_IDS = { screenId: 0, layerId: 1, presetId: 1, inputId: 0, bkgId: 0 };
 function recipeExample(op: Operation): Record<string, unknown> {
+  if (op.checked) return Object.fromEntries(op.params.filter((p) => p.name in KNOWN_IDS).map((p) => [p.name, KNOWN_IDS[p.name as keyof typeof KNOWN_IDS]]));
   if (!op.recipe) return {};
   return { ...DEVICE[op.platform], ...(RECIPE_DATA[op.id] ?? RECIPE_DATA[op.id.split('.')[1]]) };
 }
@@ -217,8 +220,12 @@ describe(`bad input in the Node-RED runtime (${RED_PACKAGE})`, function () {
     await sim.close();
     crashes.uninstall();
   });
+  // A layer a case deletes is back for the next case, as the seed had it.
+  let seedLayers: Simulator['state']['layers'] = [];
   beforeEach(() => {
     mark = sim.counters.total;
+    if (seedLayers.length === 0) seedLayers = structuredClone(sim.state.layers);
+    sim.state.layers.splice(0, Infinity, ...structuredClone(seedLayers));
   });
   afterEach(() => {
     crashes.check();

@@ -134,11 +134,28 @@ describe(`NovaStar layers in the Node-RED runtime (${RED_PACKAGE})`, function ()
         assert.deepEqual(sim.state.layers[0].window, { x: 0, y: 0, width: 1920, height: 2160 });
       });
 
-      it('a window that does not fit the screen is the processor\'s refusal, and the layer stays', async () => {
-        const o = await h.send('layers', { operation: 'setWindow', payload: { screenId: 1, layerId: 3, x: 1000, y: 0, width: 1920, height: 1080 } });
-        assert.equal(o.msg, undefined);
-        assert.equal(o.error?.code, 5, JSON.stringify(o.error));
+      it('a window that does not fit the screen, or an id the processor does not have, is refused before the write is sent', async () => {
+        const writes = () => sim.requests.filter((r) => /layer\/write|screen\/write|preset\/play/.test(r.path)).length;
+        const refused = async (payload: Record<string, unknown>, operation: string, message: RegExp) => {
+          const o = await h.send('layers', { operation, payload });
+          assert.equal(o.msg, undefined);
+          assert.equal(o.error?.code, 'INVALID_INPUT', JSON.stringify(o.error));
+          assert.match(o.error!.message, message);
+        };
+        await refused({ screenId: 1, layerId: 3, x: 1000, y: 0, width: 1920, height: 1080 }, 'setWindow', /width does not fit the screen: x \+ width must be at most 1920/);
+        await refused({ screenId: 1, layerId: 3, x: 0, y: 100, width: 1920, height: 1080 }, 'setWindow', /height does not fit the screen: y \+ height must be at most 1080/);
+        await refused({ screenId: 0, layerId: 9, x: 0, y: 0, width: 10, height: 10 }, 'setWindow', /layerId is not one the processor has \(it has 1, 2\)/);
+        await refused({ screenId: 7, layerId: 1, sourceType: 0 }, 'switchSource', /screenId is not one the processor has \(it has 0, 1\)/);
+        await refused({ screenId: 0, layerId: 1, sourceType: 1, inputId: 9, interfaceType: 27 }, 'switchSource', /inputId is not one the processor has/);
+        assert.equal(writes(), 0, 'nothing was written');
         assert.deepEqual(sim.state.layers[2].window, { x: 0, y: 0, width: 1920, height: 1080 });
+
+        // An IPC stream's inputId 255 is not an input of the list, and is sent.
+        ok(await h.send('layers', { operation: 'switchSource', payload: { screenId: 0, layerId: 1, sourceType: 255, inputId: 255, interfaceType: 0 } }), 'IPC stream');
+        // A layer just added is known at once to the next write.
+        const created = ok(await h.send('layers', { operation: 'createLayer', payload: { screenId: 1, sourceType: 0, x: 0, y: 0, width: 100, height: 100 } }), 'createLayer');
+        const layerId = (created.payload as { layerId?: number })?.layerId ?? Math.max(...sim.state.layers.map((l) => l.layerId));
+        ok(await h.send('layers', { operation: 'setWindow', payload: { screenId: 1, layerId, x: 10, y: 10, width: 100, height: 100 } }), 'move the new layer');
       });
     });
   }
