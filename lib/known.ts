@@ -63,7 +63,7 @@ export async function checkKnown(client: OpenApiClient, op: Operation, values: R
     if (data === undefined) continue;
     const known = pickedItems(source, data).map((item) => item.value);
     if (known.length >= MAX_PICKED) continue;
-    if (!known.includes(String(given as string | number))) throw invalidInput(p.name, 'unknownId', { values: known.join(', ') || 'none' });
+    if (!known.includes(typeof given === 'number' || typeof given === 'string' ? String(given) : '')) throw invalidInput(p.name, 'unknownId', { values: known.join(', ') || 'none' });
   }
   if (values.width !== undefined && values.screenId !== undefined) {
     const size = screenSize(await cached(client, 'novastar.readScreen', scope));
