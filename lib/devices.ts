@@ -234,6 +234,9 @@ async function control(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'c
       results.push(...c.devices.map((d) => ({ ...d, ok: false, code: err.code, message: err.vendorMessage ?? err.message })));
     }
   }
+  // In the order the devices were given, whatever order the calls went in.
+  const order = new Map(devices.map((d, i) => [`${d.productKey}/${d.deviceKey}`, i]));
+  results.sort((a, b) => order.get(`${a.productKey}/${a.deviceKey}`)! - order.get(`${b.productKey}/${b.deviceKey}`)!);
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
     const first = failed[0];

@@ -188,6 +188,9 @@ describe('client against the simulator', function () {
       const hist = await call(c, 'quectel-app.propertyHistory', { pk: 'p11pLZ', dk: 'D003', attributeCode: 'brightness', startTimestamp: since, endTimestamp: now() });
       assert.equal((hist.data as { total: number }).total, 1);
 
+      // Two products in one call, results in the order given.
+      const mixed = await call(c, 'quectel-app.writeProperties', { devices: [{ productKey: 'p11pLZ', deviceKey: 'D006' }, { productKey: 'p11s8K', deviceKey: 'SK003' }, { productKey: 'p11pLZ', deviceKey: 'D003' }], data: { switch: true } });
+      assert.deepEqual((mixed.data as { deviceKey: string; ok: boolean }[]).map((r) => [r.deviceKey, r.ok]), [['D006', true], ['SK003', true], ['D003', true]]);
       const written = await call(c, 'quectel-app.writeProperties', { productKey: 'p11pLZ', deviceKey: 'D003', data: { brightness: 13 } });
       assert.equal(written.meta.operation, 'quectel-app.writeProperties');
       assert.equal((await call(c, 'quectel-app.callService', { productKey: 'p11pLZ', deviceKey: 'D003', data: { service: 'blink', params: { times: 2 } } })).meta.code, 200);
@@ -197,7 +200,8 @@ describe('client against the simulator', function () {
       assert.equal((latest.data as { brightness: number }).brightness, 13);
       const points = await call(c, 'quectel-app.history', { productKey: 'p11pLZ', deviceKey: 'D003', code: 'brightness', startTime: since, endTime: now() });
       assert.deepEqual((points.data as { value: number }[]).map((x) => x.value), [12, 13]);
-      assert.equal(sim.requests.filter((r) => r.path.endsWith('/productTSL')).length, 2, 'the test\'s own read, and one kept for all five calls made of others');
+      const tslReads = sim.requests.filter((r) => r.path.endsWith('/productTSL')).map((r) => r.query.pk);
+      assert.deepEqual(tslReads.sort(), ['p11pLZ', 'p11pLZ', 'p11s8K'], 'the test\'s own read, then one per product kept for every call made of others');
     });
 
     it('SaaS: property, service and raw downlinks, details and history; then the same through control, latest and history', async () => {
