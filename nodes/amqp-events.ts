@@ -4,6 +4,10 @@
 // quectel-events node puts these together with rhea; the benchmark and the
 // tests use them too.
 import { quectelSaasCredentials } from '../lib/crypto';
+import { checkMessageValue, MAX_MESSAGE_DEPTH } from '../lib/validate';
+
+/** The largest message body handed to a flow: the vendor's messages are a few kilobytes. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
 
 /** The vendor's AMQPS hosts per region (AMQP client access guide: China and Europe). */
 export const AMQP_HOSTS: Record<string, string> = {
@@ -77,17 +81,22 @@ export interface QuectelEvent {
 /** A message's JSON object, or why it cannot be read. */
 export function parseEvent(body: unknown): { event: QuectelEvent } | { problem: string } {
   const text = bodyText(body);
-  if (text === undefined) {
-    if (body && typeof body === 'object' && !Array.isArray(body) && typeof (body as QuectelEvent).type === 'string') return { event: body as QuectelEvent };
-    return { problem: 'the message body is neither text nor bytes' };
+  let value: unknown = body;
+  if (text !== undefined) {
+    if (Buffer.byteLength(text) > MAX_EVENT_BYTES) return { problem: `the message body is larger than ${MAX_EVENT_BYTES} bytes` };
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { problem: 'the message body is not JSON' };
+    }
   }
-  let value: unknown;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: text === undefined ? 'the message body is neither text nor bytes' : 'the message body is not a JSON object' };
   try {
-    value = JSON.parse(text);
+    // Nested deeper than a flow can copy, it would stop the process in Node-RED's own clone.
+    checkMessageValue('payload', value);
   } catch {
-    return { problem: 'the message body is not JSON' };
+    return { problem: `the message body is nested deeper than ${MAX_MESSAGE_DEPTH} levels` };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: 'the message body is not a JSON object' };
   const event = value as QuectelEvent;
   if (typeof event.type !== 'string') return { problem: 'the message has no type' };
   return { event };
