@@ -106,12 +106,13 @@ export function invalidInput(parameter: string, reason: keyof typeof PROBLEMS, l
   return new OpenApiError(ErrorCodes.INVALID_INPUT, `${parameter} ${PROBLEMS[reason](limits)}`, { parameter, reason, limits });
 }
 
-/** Replaces every occurrence of each secret (and of its URL-encoded form) with "***". */
+/** Replaces every occurrence of each secret (and of its URL-encoded forms, either case of hex) with "***". */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (!secret || secret.length < 3) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+    const encoded = encodeURIComponent(secret);
+    for (const form of new Set([secret, encoded, encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())])) {
       out = out.split(form).join('***');
     }
   }
