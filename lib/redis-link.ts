@@ -75,8 +75,9 @@ export class RedisLink {
   readonly owner = randomBytes(8).toString('hex');
   private readonly client: Client;
   private state: 'connecting' | 'up' | 'down' = 'connecting';
-  private firstReady!: () => void;
-  private readonly ready = new Promise<void>((resolve) => (this.firstReady = resolve));
+  /** Settles once the first connection is made or has failed: what a command sent at start-up waits for. */
+  private settle!: () => void;
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
   private probe?: NodeJS.Timeout;
   private closed = false;
   private leases = 0;
@@ -122,7 +123,7 @@ export class RedisLink {
   /** Runs one command within the short timeout; any failure is a StoreUnavailable. */
   async run<T>(command: (client: Client) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailable('closed');
-    if (this.state === 'connecting') await within(this.ready, this.timeoutMs).catch(() => undefined);
+    if (this.state === 'connecting') await within(this.settled, this.timeoutMs).catch(() => undefined);
     if (this.state !== 'up') throw new StoreUnavailable('unreachable');
     try {
       return await within(command(this.client), this.timeoutMs);
@@ -192,13 +193,14 @@ export class RedisLink {
     this.state = 'up';
     clearInterval(this.probe);
     this.probe = undefined;
-    this.firstReady();
+    this.settle();
     if (was === 'down') this.emit({ shared: true });
   }
 
   private down(reason: string): void {
     if (this.closed || this.state === 'down') return;
     this.state = 'down';
+    this.settle();
     this.emit({ shared: false, reason });
     // A connection that stays open but stopped answering gives no 'ready' again: ask it.
     this.probe ??= setInterval(() => {
