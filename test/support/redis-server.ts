@@ -10,6 +10,10 @@ export interface TestRedis {
   port: number;
   /** Kills the server at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a frozen server go on (SIGCONT). */
+  resume(): void;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
   /** Runs one command on a connection of its own, for checks (CLIENT LIST, KEYS, …). */
@@ -74,6 +78,8 @@ export async function startRedis(extra: string[] = []): Promise<TestRedis> {
     port,
     kill,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async command(args: string[]) {
       const password = extra[extra.indexOf('--requirepass') + 1];
       const admin = createClient({ url: `redis://127.0.0.1:${port}`, ...(extra.includes('--requirepass') ? { password } : {}) });
