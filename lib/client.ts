@@ -3,7 +3,10 @@
 import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
-import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
+import { identityKey, LoginGuard, processRefusals, type RefusalStore } from './lockout';
+import { Pacer, checkPacing } from './pacing';
+import { checkRedisUrl, RedisLink, type TokenStoreOptions } from './redis-link';
+import { SharedRefusalStore, SharedSession, type TokenKeeper } from './shared-session';
 import { runRecipe } from './devices';
 import { checkKnown, forgetKnown } from './known';
 import { getOperation, isRepeatable, type AuthMode, type Operation, type Recipe } from './operations';
@@ -22,6 +25,16 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Where refused logins are counted (default: this process's memory); give a lasting store to keep the count across restarts. */
   refusals?: RefusalStore;
+  /**
+   * Where the token lives: this instance's memory (default), or Redis, shared
+   * by every instance of the account with the login lease, the refusal count
+   * and the pacing bucket.
+   */
+  store?: TokenStoreOptions;
+  /** Requests a second the account sends at most (every request of a call, retries included; logins are not counted); 0 or undefined: no limit. */
+  rateLimit?: number;
+  /** Calls that may wait for the rate at once (default 100); one more fails with RATE_LIMITED, unsent. */
+  rateQueue?: number;
 }
 
 /** Bytes a query may take once encoded. */
@@ -68,7 +81,9 @@ export class OpenApiClient {
   private readonly clock = new Clock();
   private readonly transport: Transport;
   private readonly adapter: PlatformAdapter;
-  private readonly session?: Session;
+  private readonly session?: TokenKeeper;
+  private readonly pacer: Pacer;
+  private readonly link?: RedisLink;
   private readonly config: AccountConfig;
   private readonly timeout: number;
 
@@ -91,6 +106,9 @@ export class OpenApiClient {
     }
     this.config = { ...config, credentials } as AccountConfig;
     const baseUrl = resolveBaseUrl(config);
+    // Checked before anything is opened, so a bad setting leaves nothing behind.
+    const pacing = checkPacing(options.rateLimit, options.rateQueue);
+    if (options.store?.kind === 'redis') checkRedisUrl(options.store.url);
     this.transport = new Transport({
       platform: this.platform,
       baseUrl,
@@ -100,23 +118,36 @@ export class OpenApiClient {
       retryBaseMs: options.retryBaseMs,
     });
     this.adapter = createAdapter({ config: this.config, transport: this.transport, clock: this.clock });
+    const identity = { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() };
+    // The same identity the refusal count is kept under: one hash of platform, host and user, never a secret.
+    const id = identityKey(identity);
+    if (options.store?.kind === 'redis') {
+      this.link = new RedisLink(options.store);
+      this.link.watch((status) => options.onEvent?.({ type: 'store', shared: status.shared, ...(status.reason ? { reason: status.reason } : {}) }));
+    }
+    this.pacer = new Pacer({ ...pacing, shared: this.link && { link: this.link, id } });
     const { login, refresh, renewAt, stopSignal } = this.adapter;
     if (login && renewAt) {
-      this.session = new Session(
+      const refusals = this.link ? new SharedRefusalStore(options.refusals ?? processRefusals, this.link, id) : (options.refusals ?? processRefusals);
+      let shared: SharedSession | undefined;
+      const local = new Session(
         { login, refresh, renewAt, stopSignal },
         {
           clock: this.clock,
           onEvent: options.onEvent,
           backoffBaseMs: options.backoffBaseMs,
           backoffMaxMs: options.backoffMaxMs,
-          guard: new LoginGuard(
-            options.refusals ?? processRefusals,
-            { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() },
-            Object.values(credentials),
-            (text) => redactText(text, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]),
-          ),
+          guard: new LoginGuard(refusals, identity, Object.values(credentials), (text) => redactText(text, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])])),
+          // With a shared token, renewal is agreed between the instances.
+          renewDue: this.link ? () => shared?.renewDue() : undefined,
         },
       );
+      if (this.link) {
+        shared = new SharedSession(local, this.link, id, { clock: this.clock, waitMs: timeout, refusals: refusals as SharedRefusalStore });
+        this.session = shared;
+      } else {
+        this.session = local;
+      }
     }
   }
 
@@ -221,7 +252,9 @@ export class OpenApiClient {
   /** Cancels timers and every request in flight. */
   close(): void {
     this.session?.close();
+    this.pacer.close();
     this.transport.close();
+    this.link?.close();
   }
 
   /** Sends a call; `secrets`, the values of its secret parameters, are scrubbed from its error or message. */
@@ -232,14 +265,22 @@ export class OpenApiClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeout);
     const token = () => beforeDeadline(this.session!.token(), deadline.signal, this.timeout);
+    // Every request of the call waits its turn under the account's rate; the wait counts against the deadline.
+    const gate = {
+      before: (signal?: AbortSignal) =>
+        this.pacer.acquire(signal).catch((err: unknown) => {
+          throw deadline.signal.aborted ? timedOut(this.timeout) : err;
+        }),
+    };
     try {
       let current: TokenSet | undefined = needsToken ? await token() : undefined;
       let attempts = 0;
+      let slowed = false;
       for (let round = 1; ; round++) {
         // Signed again on each round: a fresh timestamp, random and token.
         const signedAt = this.clock.now();
         const signed = this.adapter.sign(req, auth, current);
-        const answer = await this.transport.send(signed, isRepeatable({ method: signed.method, creates: op?.creates }), deadline.signal);
+        const answer = await this.transport.send(signed, isRepeatable({ method: signed.method, creates: op?.creates }), deadline.signal, gate);
         attempts += answer.attempts;
         try {
           const read = this.adapter.read(answer, signed);
@@ -260,6 +301,12 @@ export class OpenApiClient {
             },
           };
         } catch (err) {
+          // "Too frequent" is a refusal without action: slow the account down, then send once more, read or write.
+          if (!slowed && err instanceof OpenApiError && this.adapter.isTooFrequent(err)) {
+            slowed = true;
+            this.pacer.slowDown(this.adapter.retryAfterMs?.(err));
+            continue;
+          }
           if (round === 1 && err instanceof OpenApiError) {
             if (needsToken && current && this.adapter.isTokenRejected(err)) {
               this.session.invalidate(current);

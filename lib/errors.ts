@@ -12,6 +12,8 @@ export const ErrorCodes = {
   LOGIN_BACKOFF: 'LOGIN_BACKOFF',
   /** A control call some devices refused: the per-device results are on the error's payload. */
   DEVICE_FAILED: 'DEVICE_FAILED',
+  /** More calls wait for the account's rate limit than its queue holds: this one was not sent. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 
 export interface OpenApiErrorDetails {
@@ -35,6 +37,8 @@ export interface OpenApiErrorDetails {
   clockSkew?: boolean;
   /** What the failed message's payload becomes (DEVICE_FAILED: one result per device). */
   payload?: unknown;
+  /** How long the vendor asked us to wait (its Retry-After), in ms. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -56,13 +60,14 @@ export class OpenApiError extends Error {
   refusal?: boolean;
   clockSkew?: boolean;
   payload?: unknown;
+  retryAfterMs?: number;
 
   constructor(code: string | number, message: string, details: OpenApiErrorDetails = {}) {
     super(message);
     this.name = 'OpenApiError';
     this.code = code;
     this.retryable = details.retryable ?? false;
-    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate', 'refusal', 'clockSkew', 'payload'] as const) {
+    for (const key of ['platform', 'path', 'httpStatus', 'parameter', 'reason', 'limits', 'vendorMessage', 'serverDate', 'refusal', 'clockSkew', 'payload', 'retryAfterMs'] as const) {
       if (details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }

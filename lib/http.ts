@@ -33,6 +33,11 @@ export function encodeQuery(query: Record<string, string>): string {
   return parts.join('&');
 }
 
+/** Asked before each attempt of a call (pacing); such calls are not retried here after a 429: the caller slows down and repeats. */
+export interface SendGate {
+  before(deadline?: AbortSignal): Promise<void>;
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
@@ -111,11 +116,12 @@ export class Transport {
    * isRepeatable) are retried on 5xx, 429 and dropped connections. Each attempt may take the account's timeout in all; `deadline`,
    * when given, ends the whole call (retries and their pauses included).
    */
-  async send(req: PreparedRequest, safe: boolean, deadline?: AbortSignal): Promise<HttpAnswer & { attempts: number }> {
+  async send(req: PreparedRequest, safe: boolean, deadline?: AbortSignal, gate?: SendGate): Promise<HttpAnswer & { attempts: number }> {
     const retries = this.opts.retries ?? 2;
     for (let attempt = 1; ; attempt++) {
       let answer: HttpAnswer | undefined;
       let failure: OpenApiError | undefined;
+      await gate?.before(deadline);
       try {
         answer = await this.once(req, deadline);
       } catch (err) {
@@ -124,7 +130,7 @@ export class Transport {
       const retryable = failure
         // A refused connection never reached the vendor: even a creating call may be repeated.
         ? (safe && RETRYABLE_CODES.has(String(failure.code))) || failure.code === 'ECONNREFUSED'
-        : safe && (answer!.status >= 500 || answer!.status === 429);
+        : safe && (answer!.status >= 500 || (answer!.status === 429 && !gate));
       if (!retryable || attempt > retries || this.controller.signal.aborted || deadline?.aborted) {
         if (failure) throw failure;
         return { ...answer!, attempts: attempt };

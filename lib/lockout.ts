@@ -94,6 +94,11 @@ export interface AccountIdentity {
   user: string;
 }
 
+/** The account identity as a key: a hash, so no user name reaches a file or a shared store. */
+export function identityKey(identity: AccountIdentity): string {
+  return sha256(`${identity.platform}\n${identity.host.toLowerCase()}\n${identity.user}`);
+}
+
 /** What the vendor told about a refusal that stops logins at once. */
 export interface StopSignal {
   /** How long the vendor blocks (ms), when it says so; logins may resume after it. */
@@ -118,7 +123,7 @@ export class LoginGuard {
     private readonly scrub: (text: string) => string = (text) => text,
     private readonly now: () => number = Date.now,
   ) {
-    this.key = sha256(`${identity.platform}\n${identity.host.toLowerCase()}\n${identity.user}`);
+    this.key = identityKey(identity);
   }
 
   private fingerprint(salt: string): string {

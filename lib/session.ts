@@ -28,7 +28,9 @@ export interface Authenticator {
 export type SessionEvent =
   | { type: 'login-start' }
   | { type: 'login-ok'; renewed: boolean }
-  | { type: 'login-failed'; error: OpenApiError; retryInMs: number };
+  | { type: 'login-failed'; error: OpenApiError; retryInMs: number }
+  /** Whether the account shares its token through Redis right now; `reason` says why not (no secret in it). */
+  | { type: 'store'; shared: boolean; reason?: string };
 
 export interface SessionOptions {
   clock: Clock;
@@ -38,12 +40,17 @@ export interface SessionOptions {
   backoffMaxMs?: number;
   /** Counts the vendor's refusals of this account's logins, across sessions and restarts. */
   guard?: LoginGuard;
+  /**
+   * Called instead of renew() when a token is due for renewal: a token shared
+   * between instances is renewed by one of them, not by each (SharedSession).
+   */
+  renewDue?: () => void;
 }
 
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A token this close to its expiry (30 s, or a tenth of a short lifetime) is not used any more. */
-function usableUntil(t: TokenSet): number {
+export function usableUntil(t: TokenSet): number {
   return t.expiresAt - Math.min(30_000, (t.expiresAt - t.obtainedAt) / 10);
 }
 
@@ -65,15 +72,42 @@ export class Session {
     const now = this.opts.clock.now();
     const t = this.current;
     if (t && now < usableUntil(t)) {
-      if (now >= this.auth.renewAt(t)) this.renew().catch(() => undefined);
+      if (now >= this.auth.renewAt(t)) {
+        if (this.opts.renewDue) this.opts.renewDue();
+        else this.renew().catch(() => undefined);
+      }
       return t;
     }
     return this.renew();
   }
 
+  /** The current token while it may be used, without logging in or renewing. */
+  peek(): TokenSet | undefined {
+    const t = this.current;
+    return t && this.opts.clock.now() < usableUntil(t) ? t : undefined;
+  }
+
+  /** Whether a token is due for renewal. */
+  dueForRenewal(t: TokenSet): boolean {
+    return this.opts.clock.now() >= this.auth.renewAt(t);
+  }
+
+  /** Takes a token another instance obtained (from a shared store), and renews it when due. */
+  adopt(token: TokenSet): void {
+    if (this.closed || this.current?.accessToken === token.accessToken) return;
+    this.current = token;
+    this.remember(token);
+    this.schedule(this.auth.renewAt(token));
+  }
+
+  /** Asks for a renewal at `at` (server-clock ms): used while another instance renews the shared token. */
+  renewLater(at: number): void {
+    if (!this.closed) this.schedule(at);
+  }
+
   /** Drops a token the vendor refused, unless a newer one already replaced it. */
   invalidate(token: TokenSet): void {
-    if (this.current === token) this.current = undefined;
+    if (this.current?.accessToken === token.accessToken) this.current = undefined;
   }
 
   /** Logs in (or refreshes): a single attempt shared by every caller. */
@@ -144,7 +178,8 @@ export class Session {
     clearTimeout(this.timer);
     const delay = Math.min(MAX_TIMER_MS, Math.max(1000, at - this.opts.clock.now()));
     this.timer = setTimeout(() => {
-      this.renew().catch(() => undefined);
+      if (this.opts.renewDue) this.opts.renewDue();
+      else this.renew().catch(() => undefined);
     }, delay);
     this.timer.unref?.();
   }

@@ -130,7 +130,10 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       unwatch = account.watch((event) => {
         if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') }, false);
         else if (event.type === 'login-ok') status(outcome);
-        else failed(event.error);
+        else if (event.type === 'store') {
+          if (event.shared) status(outcome);
+          else status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.storeUnreachable', "token store: Redis unreachable, using this instance's own token") }, false);
+        } else failed(event.error);
       });
     }
 

@@ -1,21 +1,25 @@
 // The config node: one vendor account, its credentials, and the one client
 // (session, token, keep-alive connection) every action node using it shares.
 import path from 'node:path';
-import { OpenApiClient, resolveBaseUrl } from '../lib/client';
+import { OpenApiClient, resolveBaseUrl, type ClientOptions } from '../lib/client';
+import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/lockout';
 import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
-import { catalogue, hintIn, localize, lookUp } from './i18n';
+import { catalogue, hintIn, localize, lookUp, text } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
 import { PICKERS, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 
-/** Every platform's credential fields, as Node-RED's credential store declares them. */
-const CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
+/** The vendor credentials of every platform, as Node-RED's credential store declares them. */
+const VENDOR_CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
   Object.values(CREDENTIAL_FIELDS).flatMap((fields) => Object.entries(fields).map(([name, type]) => [name, { type }])),
 );
+/** The Redis login of the shared token store: any platform's, so not among the vendor's credentials the client checks. */
+const STORE_CREDENTIALS = { redisUsername: { type: 'text' }, redisPassword: { type: 'password' } } as const;
+const CREDENTIALS: Record<string, { type: 'text' | 'password' }> = { ...VENDOR_CREDENTIALS, ...STORE_CREDENTIALS };
 /** What the editor puts in a password field it has not been given back. */
 const UNCHANGED = '__PWRD__';
 
@@ -48,6 +52,16 @@ function accountConfig(settings: Record<string, unknown>, credentials: Record<st
 /** The language of the editor that asks, from its Accept-Language. */
 function editorLanguage(acceptLanguage: string): 'en-US' | 'zh-CN' {
   return /^zh/i.test(acceptLanguage.trim()) ? 'zh-CN' : 'en-US';
+}
+
+/** The account's token store and pacing, as the client takes them. */
+function sharingOptions(settings: Record<string, unknown>, credentials: Record<string, unknown>): Pick<ClientOptions, 'store' | 'rateLimit' | 'rateQueue'> {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const store: TokenStoreOptions = settings.tokenStore === 'redis'
+    ? { kind: 'redis', url: text(settings.redisUrl).trim(), username: text(credentials.redisUsername) || undefined, password: text(credentials.redisPassword) || undefined }
+    : { kind: 'local' };
+  const number = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+  return { store, rateLimit: number(settings.rateLimit), rateQueue: number(settings.rateQueue) };
 }
 
 type Texts = (key: string, vars?: Record<string, unknown>) => string;
@@ -147,13 +161,20 @@ export = function register(RED: NodeAPI): void {
     // The log says once, in words, when logins stop; the nodes' status says it too.
     this.watch((event) => {
       if (event.type === 'login-failed' && event.error.reason === 'loginsStopped') this.warn(localize(RED, event.error).message);
+      // The reason is the client library's own text, scrubbed of the URL's and the password's secrets.
+      if (event.type === 'store') {
+        if (event.shared) this.log(text(RED, 'status.storeBack', 'token store: Redis answers again, the token is shared again'));
+        else this.warn(`${text(RED, 'status.storeUnreachable', "token store: Redis unreachable, using this instance's own token")}${event.reason ? ` (${event.reason})` : ''}`);
+      }
     });
     try {
-      const config = accountConfig(settings, { ...(this.credentials ?? {}) });
+      const { redisUsername, redisPassword, ...vendor } = (this.credentials ?? {}) as Record<string, unknown>;
+      const config = accountConfig(settings, vendor);
       this.baseUrl = resolveBaseUrl(config);
       this.client = new OpenApiClient(config, {
         onEvent: (event) => listeners.forEach((listener) => listener(event)),
         refusals: refusalStore(),
+        ...sharingOptions(settings, { redisUsername, redisPassword }),
       });
     } catch (err) {
       this.configError = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.INVALID_INPUT, String(err));
@@ -200,7 +221,7 @@ export = function register(RED: NodeAPI): void {
       const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
       const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
       const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
-      for (const name of Object.keys(CREDENTIALS)) {
+      for (const name of Object.keys(VENDOR_CREDENTIALS)) {
         const value = given[name];
         if (value === UNCHANGED) {
           if (!sameAccount) throw invalidInput(name, 'retype');

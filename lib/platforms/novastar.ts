@@ -5,7 +5,7 @@
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
-import { parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { httpRetryAfterMs, isHttpTooFrequent, parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
 const PATH = /^\/?[A-Za-z][A-Za-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/;
@@ -105,6 +105,8 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
     },
 
     read,
+    isTooFrequent: isHttpTooFrequent,
+    retryAfterMs: httpRetryAfterMs,
     isTokenRejected: () => false,
     isTimestampRejected: () => false,
     secrets: () => [secretKey],

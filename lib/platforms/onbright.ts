@@ -5,7 +5,7 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, OnbrightAccount, PreparedRequest } from '../types';
-import { num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { httpRetryAfterMs, isHttpTooFrequent, num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
 /** The session's own requests: the OAuth2 client login, then the company login with the uniqueKey. */
@@ -55,6 +55,8 @@ export function onbrightAdapter(ctx: PlatformContext<OnbrightAccount>): Platform
     },
 
     read,
+    isTooFrequent: isHttpTooFrequent,
+    retryAfterMs: httpRetryAfterMs,
     isTokenRejected: (err) => Number(err.code) === 401 || err.httpStatus === 401,
     isTimestampRejected: () => false,
 

@@ -59,6 +59,14 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   isTokenRejected(err: OpenApiError): boolean;
   /** The vendor refused the timestamp: the clock was corrected from the answer, retry once. */
   isTimestampRejected(err: OpenApiError): boolean;
+  /**
+   * The vendor refused because requests come too often, without acting on
+   * this one (so even a write may be sent again after a pause): HTTP 429, and
+   * each vendor's own codes.
+   */
+  isTooFrequent(err: OpenApiError): boolean;
+  /** How long the vendor asked to wait before the next request, where it says (ms). */
+  retryAfterMs?(err: OpenApiError): number | undefined;
   /** Credential values and transient secrets to scrub from any error text. */
   secrets(): string[];
   /** Who logs in, as the vendor counts failed logins (with the platform and host: the account's identity). */
@@ -88,8 +96,24 @@ export function throwHttp(answer: HttpAnswer, platform: Platform, path: string):
     path,
     httpStatus: answer.status,
     retryable: answer.status >= 500 || answer.status === 429,
+    retryAfterMs: retryAfter(answer),
   });
 }
+
+/** A Retry-After header in ms (seconds, or an HTTP date), or undefined. */
+export function retryAfter(answer: HttpAnswer): number | undefined {
+  const value = answer.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** HTTP 429, "Too Many Requests": what every vendor's gateway may answer. */
+export const isHttpTooFrequent = (err: OpenApiError): boolean => err.httpStatus === 429;
+
+/** The pause a 429's Retry-After asks for. */
+export const httpRetryAfterMs = (err: OpenApiError): number | undefined => err.retryAfterMs;
 
 /** A vendor's refusal, with its own code and text. */
 export function vendorError(code: string | number, text: unknown, answer: HttpAnswer, platform: Platform, path: string): OpenApiError {
@@ -101,6 +125,7 @@ export function vendorError(code: string | number, text: unknown, answer: HttpAn
     vendorMessage,
     serverDate: answer.headers.date ? Date.parse(answer.headers.date) : undefined,
     refusal: true,
+    retryAfterMs: retryAfter(answer),
   });
 }
 

@@ -4,8 +4,8 @@ import { ErrorCodes, OpenApiError, redactError, redactText } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
-import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, APP_TOO_FREQUENT } from './quectel';
+import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: logging in with phone or email and password, and renewing with the refresh token. */
 const LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/phonePwdLogin' } as const;
@@ -102,6 +102,8 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
       }
     },
 
+    isTooFrequent: (err) => isQuectelTooFrequent(err, APP_TOO_FREQUENT),
+    retryAfterMs: httpRetryAfterMs,
     isTokenRejected: (err) => TOKEN_CODES.has(Number(err.code)) || err.httpStatus === 401,
     isTimestampRejected: isQuectelTimestampRejection,
 

@@ -4,8 +4,8 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelSaasAccount } from '../types';
-import { isQuectelTimestampRejection, quectelStopSignal, readQuectel } from './quectel';
-import { num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
+import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, SAAS_TOO_FREQUENT } from './quectel';
+import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: the AccessKey login and its refresh. */
 const LOGIN = { method: 'GET', path: '/v2/quecauth/accessKeyAuthrize/accessKeyLogin' } as const;
@@ -38,6 +38,8 @@ export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): Pl
 
     read: (answer: HttpAnswer, req: PreparedRequest) => readQuectel(answer, 'quectel-saas', req.path),
 
+    isTooFrequent: (err) => isQuectelTooFrequent(err, SAAS_TOO_FREQUENT),
+    retryAfterMs: httpRetryAfterMs,
     isTokenRejected: (err) => TOKEN_CODES.has(Number(err.code)) || err.httpStatus === 401,
     isTimestampRejected: isQuectelTimestampRejection,
 
