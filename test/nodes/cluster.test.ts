@@ -7,6 +7,7 @@ import { createClient } from 'redis';
 import { startCluster, requireRedisServer, type CallResult, type Cluster, type TestRedis } from '../support/cluster';
 
 const SWITCH = 'p11v14';
+const WRITE = '/v2/deviceshadow/r3/openapi/dm/writeData';
 const TSL = () => ({ productKey: SWITCH, language: 'EN' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,12 +76,13 @@ describe('cluster: two Node-RED instances, one account, tokens shared through Re
     assert.ok((await cluster.burst(10, 'tsl', TSL)).every((r) => r.ok));
     const results: Promise<CallResult>[] = [];
     const started = Date.now();
+    // When the outage began: the instances may notice it before stop() has seen the process end.
     let stoppedAt = 0;
     // A call every 25 ms, in turn on each instance, for 3 s before the outage and 5 s into it.
     for (let i = 0; Date.now() - started < 8000; i++) {
       if (!stoppedAt && Date.now() - started >= 3000) {
-        await redis.stop();
         stoppedAt = Date.now();
+        await redis.stop();
       }
       results.push(instances[i % 2].call('tsl', TSL()));
       await sleep(25);
@@ -148,12 +150,14 @@ describe('cluster: two instances paced to the vendor\'s limit through Redis (iss
   it('(d) 500 control calls from both instances: all succeed at 20/s (within 10 %), none refused as too frequent', async () => {
     const { sim } = cluster;
     const since = Date.now();
+    const writesBefore = sim.counters.requests[WRITE] ?? 0;
     const results = await cluster.burst(500, 'control', (i) => ({ deviceKey: 'SW000001', data: { brightness: i % 101 } }));
     assert.equal(results.filter((r) => r.ok).length, 500, summary(results));
     assert.equal(sim.counters.rateLimited['quectel-saas'], 0, 'no 61007 was answered');
-    const writes = sim.callTimes('quectel-saas', { since });
-    assert.equal(writes.length, 500, 'each control call reached the simulator once');
+    assert.equal((sim.counters.requests[WRITE] ?? 0) - writesBefore, 500, 'each control call reached the simulator once');
+    // Every call of the account counts (each instance also reads the product's thing model once).
     const rate = sim.achievedRate('quectel-saas', { since });
+    console.log(`      achieved ${rate.toFixed(2)} calls a second at the simulator (limit 20), ${Math.round((Date.now() - since) / 100) / 10} s for 500 calls`);
     assert.ok(Math.abs(rate - 20) <= 2, `achieved ${rate.toFixed(2)} calls a second at the simulator, limit 20`);
   });
 });
