@@ -61,7 +61,7 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-type FlowNode = Record<string, unknown> & { id: string; type: string };
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 function packageJson(): { name: string } {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string };
@@ -165,9 +165,8 @@ function settingsFile(port: number, extra: Record<string, unknown> = {}): string
 }
 
 /** Writes the user directory: settings, flow, credentials, and this package linked into node_modules. */
-function writeUserDir(userDir: string, port: number, sim: Simulator, settings?: Record<string, unknown>): void {
+function writeUserDir(userDir: string, port: number, flow: FlowNode[], credentials: Record<string, Record<string, string>>, settings?: Record<string, unknown>): void {
   freshDir(userDir);
-  const { flow, credentials } = demoFlow(sim);
   fs.writeFileSync(path.join(userDir, 'settings.js'), settingsFile(port, settings));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow, null, 2) + '\n');
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2) + '\n');
@@ -176,7 +175,7 @@ function writeUserDir(userDir: string, port: number, sim: Simulator, settings?: 
   fs.symlinkSync(ROOT, link, 'dir');
 }
 
-function nodeRedCommand(pkg: NodeRedPackage): { node: string; redJs: string } {
+export function nodeRedCommand(pkg: NodeRedPackage): { node: string; redJs: string } {
   const redJs = path.join(ROOT, 'node_modules', pkg, 'red.js');
   if (!fs.existsSync(redJs)) throw new Error(`${redJs} is missing; run npm ci first`);
   let node = process.execPath;
@@ -215,6 +214,97 @@ function tail(text: string, lines = 30): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+export interface NodeRedOptions {
+  /** Made afresh (only if empty or made by this script). */
+  userDir: string;
+  /** 0 = a free one. */
+  port: number;
+  flow: FlowNode[];
+  credentials: Record<string, Record<string, string>>;
+  nodeRed?: NodeRedPackage;
+  output?: NodeJS.WritableStream;
+  settings?: Record<string, unknown>;
+  /** Default 60000. */
+  startTimeoutMs?: number;
+  /** Extra environment for Node-RED's process. */
+  env?: Record<string, string>;
+}
+
+export interface NodeRedProcess {
+  /** e.g. http://127.0.0.1:1880 (no trailing slash) */
+  url: string;
+  child: ChildProcess;
+  /** Everything Node-RED has written to stdout and stderr so far. */
+  log(): string;
+  /** SIGINT, then SIGKILL after 10 s. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One Node-RED in a child process, with this package linked into a fresh user
+ * directory holding the given flow and credentials; resolves once its admin
+ * API answers.
+ */
+export async function startNodeRed(opts: NodeRedOptions): Promise<NodeRedProcess> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'iot-openapi-account.js'))) {
+    throw new Error('dist/nodes is missing; run npm run build first');
+  }
+  const { node, redJs } = nodeRedCommand(opts.nodeRed ?? 'node-red');
+  const port = opts.port === 0 ? await freePort() : opts.port;
+  const userDir = path.resolve(opts.userDir);
+  writeUserDir(userDir, port, opts.flow, opts.credentials, opts.settings);
+  const started = spawn(node, [redJs, '--userDir', userDir, '--port', String(port), '--settings', path.join(userDir, 'settings.js')], {
+    cwd: userDir,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const killOnExit = (): void => {
+    started.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (started.exitCode === null && started.signalCode === null) {
+        const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+        started.kill('SIGINT');
+        const timer = setTimeout(() => started.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.off('exit', killOnExit);
+    })();
+    return stopping;
+  };
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    opts.output?.write(chunk);
+  };
+  started.stdout?.on('data', collect);
+  started.stderr?.on('data', collect);
+  let spawnError: Error | undefined;
+  started.once('error', (err) => {
+    spawnError = err;
+  });
+
+  const url = `http://${HOST}:${port}`;
+  try {
+    await waitForHttp(`${url}/settings`, opts.startTimeoutMs ?? 60_000, () => {
+      if (spawnError) return `Node-RED did not start: ${spawnError.message}`;
+      if (started.exitCode !== null || started.signalCode !== null) {
+        // Its output has been shown already when it goes to a stream.
+        return `Node-RED exited (${started.exitCode ?? started.signalCode})${opts.output ? '' : `:\n${tail(output)}`}`;
+      }
+      return undefined;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, child: started, log: () => output, stop };
+}
+
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'iot-openapi-account.js'))) {
     throw new Error('dist/nodes is missing; run npm run build first');
@@ -222,7 +312,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const requestedPort = checkPort(opts.port, 1880, 'port');
   const simPort = checkPort(opts.simPort, 8990, 'simPort');
   const userDir = path.resolve(opts.userDir ?? path.join(ROOT, '.demo'));
-  const { node, redJs } = nodeRedCommand(opts.nodeRed ?? 'node-red');
+  // Checked before the simulator starts, so a missing runtime leaves nothing running.
+  nodeRedCommand(opts.nodeRed ?? 'node-red');
 
   let sim: Simulator;
   try {
@@ -233,61 +324,19 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     throw err;
   }
 
-  let child: ChildProcess | undefined;
-  let output = '';
-  const killOnExit = (): void => {
-    child?.kill('SIGKILL');
-  };
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      const running = child;
-      if (running && running.exitCode === null && running.signalCode === null) {
-        const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-        running.kill('SIGINT');
-        const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      process.off('exit', killOnExit);
-      await sim.close();
-    })();
-    return stopping;
-  };
-
   try {
-    const port = requestedPort === 0 ? await freePort() : requestedPort;
-    writeUserDir(userDir, port, sim, opts.settings);
-    const started = spawn(node, [redJs, '--userDir', userDir, '--port', String(port), '--settings', path.join(userDir, 'settings.js')], {
-      cwd: userDir,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { flow, credentials } = demoFlow(sim);
+    const red = await startNodeRed({
+      userDir, port: requestedPort, flow, credentials, nodeRed: opts.nodeRed, output: opts.output, settings: opts.settings, startTimeoutMs: opts.startTimeoutMs,
     });
-    child = started;
-    process.on('exit', killOnExit);
-    const collect = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      opts.output?.write(chunk);
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= red.stop().then(() => sim.close());
+      return stopping;
     };
-    started.stdout?.on('data', collect);
-    started.stderr?.on('data', collect);
-    let spawnError: Error | undefined;
-    started.once('error', (err) => {
-      spawnError = err;
-    });
-
-    const editorUrl = `http://${HOST}:${port}`;
-    await waitForHttp(`${editorUrl}/settings`, opts.startTimeoutMs ?? 60_000, () => {
-      if (spawnError) return `Node-RED did not start: ${spawnError.message}`;
-      if (started.exitCode !== null || started.signalCode !== null) {
-        // Its output has been shown already when it goes to a stream.
-        return `Node-RED exited (${started.exitCode ?? started.signalCode})${opts.output ? '' : `:\n${tail(output)}`}`;
-      }
-      return undefined;
-    });
-    return { editorUrl, sim, userDir, child: started, log: () => output, stop };
+    return { editorUrl: red.url, sim, userDir, child: red.child, log: red.log, stop };
   } catch (err) {
-    await stop();
+    await sim.close();
     throw err;
   }
 }

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const amqpPort = Number(process.env.AMQP_PORT ?? (port === 0 ? 0 : port + 1));
   if (!Number.isInteger(amqpPort) || amqpPort < 0 || amqpPort > 65535) throw new Error(`AMQP_PORT must be a port number, got ${process.env.AMQP_PORT}`);
-  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false, amqp: { port: amqpPort } });
+  // RATE_LIMIT: calls a second each account may make (none by default), to try an account's pacing against.
+  const rateLimit = process.env.RATE_LIMIT ? Number(process.env.RATE_LIMIT) : undefined;
+  if (rateLimit !== undefined && !(rateLimit > 0)) throw new Error(`RATE_LIMIT must be a positive number, got ${process.env.RATE_LIMIT}`);
+  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false, amqp: { port: amqpPort }, rateLimit });
   // The certificate is made at start-up: written where a tls-config node can read it as its CA file.
   const caFile = path.join(os.tmpdir(), 'iot-openapi-simulator-ca.pem');
   fs.writeFileSync(caFile, sim.amqpCa);
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
     `  quectel-saas  ${sim.url}`,
     `  onbright      ${sim.url}`,
     `  novastar      ${sim.novastarUrl}   (encryption ${sim.novastarEncrypt ? 'on' : 'off'})`,
+    '',
+    `Rate limit per account: ${rateLimit ? `${rateLimit} calls a second` : 'none (set RATE_LIMIT)'}`,
     '',
     `Quectel SaaS message subscription (AMQPS): ${sim.amqpUrl}, queue ${DEMO_QUEUE}`,
     `  its certificate, made at start-up (a tls-config node's CA file): ${caFile}`,

@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Faults } from './faults';
+import { RateLimiter, type ApiPlatform, type RateLimit } from './rate-limit';
 import { seedState, type SimState, type TokenKind, type TokenPlatform, type TokenRecord } from './state';
 
 export interface Lifetimes {
@@ -16,11 +17,15 @@ export interface CoreOptions {
   novastarEncrypt: boolean;
   fixedSmsCode: boolean;
   quiet: boolean;
+  /** The per-account rate limit at start (and after reset); undefined: none. */
+  rateLimit?: RateLimit;
 }
 
 export interface Counters {
   logins: Record<TokenPlatform, number>;
   refreshes: Record<TokenPlatform, number>;
+  /** Calls refused for going beyond the per-account rate limit, by platform. */
+  rateLimited: Record<ApiPlatform, number>;
   /** By path, without the query. */
   requests: Record<string, number>;
   total: number;
@@ -44,6 +49,7 @@ function emptyCounters(): Counters {
   return {
     logins: { 'quectel-app': 0, 'quectel-saas': 0, onbright: 0 },
     refreshes: { 'quectel-app': 0, 'quectel-saas': 0, onbright: 0 },
+    rateLimited: { 'quectel-app': 0, 'quectel-saas': 0, onbright: 0, novastar: 0 },
     requests: {},
     total: 0,
   };
@@ -76,6 +82,8 @@ export class SimCore {
   counters: Counters = emptyCounters();
   requests: RecordedRequest[] = [];
   readonly faults: Faults;
+  /** The per-account rate limit and the times of the calls it let through. */
+  readonly limiter: RateLimiter;
   novastarEncrypt: boolean;
   /** Emits 'message' with a SubscriptionMessage whenever a simulated device reports something. */
   readonly subscription = new EventEmitter();
@@ -83,6 +91,7 @@ export class SimCore {
   constructor(readonly options: CoreOptions) {
     this.novastarEncrypt = options.novastarEncrypt;
     this.faults = new Faults((platform) => this.expireTokens(platform));
+    this.limiter = new RateLimiter(options.rateLimit);
   }
 
   /** The server's clock, in milliseconds. */
@@ -111,6 +120,7 @@ export class SimCore {
     this.counters = emptyCounters();
     this.requests = [];
     this.faults.clear();
+    this.limiter.reset(this.options.rateLimit);
     this.novastarEncrypt = this.options.novastarEncrypt;
   }
 

@@ -15,6 +15,7 @@ import { onbrightRoutes } from './onbright';
 import { quectelAppRoutes } from './quectel-app';
 import { quectelAnswer, reportProperties, setOnline } from './quectel';
 import { quectelSaasRoutes } from './quectel-saas';
+import { accountOf, checkRateLimit, rateOf, tooFrequent, type ApiPlatform, type RateLimit } from './rate-limit';
 import type { SimState } from './state';
 
 export { DEMO } from './demo';
@@ -23,6 +24,8 @@ export { DEMO_QUEUE, AMQP_VHOST, MAX_QUEUE_LENGTH } from './amqp';
 export type { AmqpCounters, QueueSubscription } from './amqp';
 export type { SimulatorFaults, MalformKind, NovastarAnswerSign } from './faults';
 export type { SimState } from './state';
+export type { ApiPlatform, RateLimit } from './rate-limit';
+export { SAAS_TOO_FREQUENT, rateOf } from './rate-limit';
 export { APP_CODES } from './quectel-app';
 export { SAAS_CODES } from './quectel-saas';
 export { ONBRIGHT_STATUS } from './onbright';
@@ -46,6 +49,12 @@ export interface SimulatorOptions {
    * the queue DEMO_QUEUE. true: a free port; a port number; or false (default): none.
    */
   amqp?: boolean | { port?: number };
+  /**
+   * A per-account rate limit (default none): each account's calls beyond it
+   * are refused as its vendor does (Quectel SaaS code 61007, the others HTTP
+   * 429 with Retry-After) and change nothing. A number is `{ perSecond }`.
+   */
+  rateLimit?: RateLimit | number;
 }
 
 export interface Simulator {
@@ -98,6 +107,19 @@ export interface Simulator {
   queueDepth(queue: string): { ready: number; unacked: number };
   /** A simulated device reports something: the message goes to every queue whose subscription covers it. */
   publish(message: SubscriptionMessage): void;
+  /** The per-account rate limit in force; undefined: none. */
+  readonly rateLimit: RateLimit | undefined;
+  /** Changes the rate limit at once (a number is `{ perSecond }`; undefined lifts it); every account starts with a full bucket. */
+  setRateLimit(limit: RateLimit | number | undefined): void;
+  /**
+   * Real-time milliseconds, in order, of the calls the rate limit let through
+   * (counted whether or not a limit is set): of one account (Quectel SaaS
+   * AccessKey, App uid, On-Bright clientId, NovaStar pId) or of every account
+   * of the platform; only those at or after `since`. Logins are not calls here.
+   */
+  callTimes(platform: ApiPlatform, opts?: { account?: string; since?: number }): number[];
+  /** Calls a second those calls were made at, first to last (see rateOf); NaN with fewer than two. */
+  achievedRate(platform: ApiPlatform, opts?: { account?: string; since?: number }): number;
   /** Seeded state back, counters zero, requests forgotten, faults cleared, tokens dropped, novastarEncrypt as started; queues empty. */
   reset(): void;
   /** Closes the server and every open socket (keep-alive ones too). */
@@ -166,6 +188,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     novastarEncrypt: opts.novastarEncrypt ?? true,
     fixedSmsCode: opts.fixedSmsCode ?? false,
     quiet: opts.quiet ?? true,
+    rateLimit: checkRateLimit(opts.rateLimit),
   });
   const table = buildRouteTable();
   const sockets = new Set<Socket>();
@@ -261,6 +284,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const fault = sim.faults.takeAnswerFault(call.path);
     if (fault) return sendFault(res, call, fault, url.search);
     if (tooBig) return send(res, call, nginxPage(413, 'Request Entity Too Large'));
+    // The limit is the gateway's: a call beyond it never reaches the handler, so it changes nothing.
+    const account = accountOf(call, sim);
+    if (account) {
+      const wait = sim.limiter.take(`${account.platform}:${account.subject}`, Date.now());
+      if (wait !== undefined) {
+        sim.counters.rateLimited[account.platform]++;
+        return send(res, call, tooFrequent(account.platform, wait));
+      }
+    }
 
     let answer: Answer;
     try {
@@ -350,6 +382,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     publishRaw: (queue, body) => needAmqp().publishRaw(queue, body),
     queueDepth: (queue) => needAmqp().depth(queue),
     publish: (message) => sim.publish(message),
+    get rateLimit() {
+      return sim.limiter.current;
+    },
+    setRateLimit: (limit) => sim.limiter.set(limit),
+    callTimes: (platform, o = {}) => sim.limiter.callTimes(platform, o.account, o.since),
+    achievedRate: (platform, o = {}) => rateOf(sim.limiter.callTimes(platform, o.account, o.since)),
     reset: () => {
       sim.reset();
       amqp?.reset();

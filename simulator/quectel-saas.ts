@@ -22,6 +22,8 @@ export const SAAS_CODES = {
   /** DeviceID, ProductKey or DeviceKey is empty. */
   DEVICE_KEY_EMPTY: 50007,
   DEVICE_OFFLINE: 61002,
+  /** Too many requests of the account: refused, nothing done (the simulator's rate limit). */
+  TOO_FREQUENT: 61007,
   PRODUCT_UNKNOWN: 70017,
   /** Transparent-transmission devices cannot take TSL data. */
   NOT_TSL: 70063,
