@@ -171,8 +171,8 @@ export class OpenApiClient {
     if (!body && op.params.some((p) => p.in === 'body')) body = {};
     const secrets = op.params.filter((p) => p.secret && p.name in values).map((p) => String(values[p.name]));
     const result = await this.execute({ method: op.method, path: op.path, query, headers: {}, body }, op.auth, op, secrets);
-    // The write changed what the lists hold (a layer added, a preset playing): read them again next time.
-    if (op.checked) forgetKnown(this);
+    // A layer added or deleted: the lists are read again before the next checked write.
+    if (op.checked && (op.creates || op.removes)) forgetKnown(this);
     return result;
   }
 

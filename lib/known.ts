@@ -10,7 +10,7 @@ import type { Operation } from './operations';
 import { MAX_PICKED, PICKERS, pickedItems } from './pickers';
 import { isPlainObject } from './validate';
 
-/** How long a list read from the processor is trusted: a wall changes slowly, and a write clears it. */
+/** How long a list read from the processor is trusted: a wall changes slowly, and adding or deleting a layer clears it. */
 const KNOWN_TTL_MS = 30_000;
 
 interface Entry {

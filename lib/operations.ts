@@ -79,6 +79,8 @@ export interface Operation {
   recipe?: Recipe;
   /** A write whose ids are checked against the account's lists, and a window against the screen, before it is sent (lib/known.ts). */
   checked?: boolean;
+  /** Deletes something on the vendor's side: lists read before it are out of date (as after a `creates`). */
+  removes?: boolean;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -371,7 +373,7 @@ const list: Operation[] = [
     ]),
     creates: true,
   },
-  novastarWrite('deleteLayer', 'layer/delete', [SCREEN, LAYER]),
+  { ...novastarWrite('deleteLayer', 'layer/delete', [SCREEN, LAYER]), removes: true },
 ];
 
 /** A node's own parameters for a device: the product picked first, then one of its devices. */

@@ -7,7 +7,7 @@
 // each instance keeps its own. A vendor's "too frequent" answer slows the
 // account down: a pause as long as its Retry-After, or else half the rate
 // for a minute (a pause of a second when no rate is set).
-import { ErrorCodes, OpenApiError } from './errors';
+import { ErrorCodes, OpenApiError, invalidInput } from './errors';
 import { KEY_PREFIX, type RedisLink } from './redis-link';
 
 /** Calls that may wait for the rate at once, unless the account says otherwise. */
@@ -34,9 +34,9 @@ export interface PacingOptions {
 /** Checks a rate (requests a second: 0 = none, at most 10,000) and a queue length (0 to 100,000). */
 export function checkPacing(rate: unknown, queue: unknown): { rate: number; queue: number } {
   const r = rate === undefined || rate === null || rate === '' ? 0 : Number(rate);
-  if (!Number.isFinite(r) || r < 0 || r > 10_000) throw new OpenApiError(ErrorCodes.INVALID_INPUT, 'rateLimit must be between 0 and 10000', { parameter: 'rateLimit', reason: 'range', limits: { min: 0, max: 10_000 } });
+  if (!Number.isFinite(r) || r < 0 || r > 10_000) throw invalidInput('rateLimit', 'range', { min: 0, max: 10_000 });
   const q = queue === undefined || queue === null || queue === '' ? DEFAULT_RATE_QUEUE : Number(queue);
-  if (!Number.isInteger(q) || q < 0 || q > 100_000) throw new OpenApiError(ErrorCodes.INVALID_INPUT, 'rateQueue must be between 0 and 100000', { parameter: 'rateQueue', reason: 'range', limits: { min: 0, max: 100_000 } });
+  if (!Number.isInteger(q) || q < 0 || q > 100_000) throw invalidInput('rateQueue', 'range', { min: 0, max: 100_000 });
   return { rate: r, queue: q };
 }
 

@@ -11,7 +11,7 @@
 // login, since the vendor blocks clients that keep trying a wrong secret.
 import { create_container, type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import type { ConnectionOptions } from 'rhea';
-import { Backoff, RecentIds, amqpLogin, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
+import { Backoff, RecentIds, amqpLogin, bodyText, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
 import { Failure } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 
@@ -144,7 +144,9 @@ export = function register(RED: NodeAPI): void {
       if ('problem' in parsed) {
         // Accepted all the same: refused or released, it would come back for ever.
         const line = ownText('errors.badMessage', `BAD_RESPONSE: ${parsed.problem}`, { problem: parsed.problem });
-        node.error(new Failure(line.startsWith('BAD_RESPONSE') ? line : `BAD_RESPONSE: ${line}`, 'BAD_RESPONSE'), { payload: message.body as unknown, topic: '' });
+        // Only the start of it for the Catch node: the body may be the oversized or too deep one refused.
+        const preview = bodyText(message.body)?.slice(0, 1024);
+        node.error(new Failure(line.startsWith('BAD_RESPONSE') ? line : `BAD_RESPONSE: ${line}`, 'BAD_RESPONSE'), { payload: preview, topic: '' });
         delivery.accept();
         return;
       }
