@@ -344,7 +344,8 @@ async function history(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'h
       for (const [name, value] of report.values) if (name === code) points.push({ time: report.time, value });
     }
   }
-  points.sort((a, b) => a.time - b.time);
+  // Both APIs list newest first: reversed before the (stable) sort, values stored in the same millisecond keep their order.
+  points.reverse().sort((a, b) => a.time - b.time);
   return { data: points, raw: {}, meta: { ...paged.meta, ...(paged.truncated ? { truncated: paged.truncated } : {}) } };
 }
 
