@@ -3,7 +3,8 @@
 import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
-import { identityKey, LoginGuard, processRefusals, type RefusalStore } from './lockout';
+import { accountKeys } from './account-keys';
+import { LoginGuard, processRefusals, type RefusalStore } from './lockout';
 import { Pacer, checkPacing } from './pacing';
 import { checkRedisUrl, RedisLink, type TokenStoreOptions } from './redis-link';
 import { SharedRefusalStore, SharedSession, type TokenKeeper } from './shared-session';
@@ -36,6 +37,9 @@ export interface ClientOptions {
   /** Calls that may wait for the rate at once (default 100); one more fails with RATE_LIMITED, unsent. */
   rateQueue?: number;
 }
+
+/** Requests one call may send at most (each "too frequent" answer costs one, within the deadline). */
+const MAX_ROUNDS = 30;
 
 /** Bytes a query may take once encoded. */
 export const MAX_QUERY_BYTES = 8 * 1024;
@@ -118,35 +122,42 @@ export class OpenApiClient {
       retryBaseMs: options.retryBaseMs,
     });
     this.adapter = createAdapter({ config: this.config, transport: this.transport, clock: this.clock });
-    const identity = { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user() };
-    // The same identity the refusal count is kept under: one hash of platform, host and user, never a secret.
-    const id = identityKey(identity);
+    // What the account's shared state is kept under: everything that scopes its session, the secrets only through a slow keyed hash.
+    const fields = CREDENTIAL_FIELDS[this.platform] as Record<string, 'text' | 'password'>;
+    const names: Record<string, string> = {};
+    for (const [name, value] of Object.entries(config)) if (typeof value === 'string' && name !== 'platform' && name !== 'baseUrl') names[name] = value;
+    for (const [name, value] of Object.entries(credentials)) if (fields[name] === 'text') names[`credentials.${name}`] = value;
+    const keys = accountKeys({ platform: this.platform, baseUrl, names, secrets: Object.keys(fields).filter((name) => fields[name] === 'password').map((name) => credentials[name] ?? '') });
     if (options.store?.kind === 'redis') {
       this.link = new RedisLink(options.store);
       this.link.watch((status) => options.onEvent?.({ type: 'store', shared: status.shared, ...(status.reason ? { reason: status.reason } : {}) }));
     }
-    this.pacer = new Pacer({ ...pacing, shared: this.link && { link: this.link, id } });
+    this.pacer = new Pacer({ ...pacing, shared: this.link && { link: this.link, id: keys.identity } });
     const { login, refresh, renewAt, stopSignal } = this.adapter;
     if (login && renewAt) {
-      const refusals = this.link ? new SharedRefusalStore(options.refusals ?? processRefusals, this.link, id) : (options.refusals ?? processRefusals);
+      const local = options.refusals ?? processRefusals;
+      const refusals = this.link ? new SharedRefusalStore(local, this.link, keys, `${keys.identity}.${keys.fingerprint}`) : local;
+      const scrub = (text: string) => redactText(text, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])]);
+      // A record an earlier version kept under platform, host and user is taken over.
+      const legacy = { platform: this.platform, host: new URL(baseUrl).host, user: this.adapter.user(), secrets: Object.values(credentials) };
       let shared: SharedSession | undefined;
-      const local = new Session(
+      const session = new Session(
         { login, refresh, renewAt, stopSignal },
         {
           clock: this.clock,
           onEvent: options.onEvent,
           backoffBaseMs: options.backoffBaseMs,
           backoffMaxMs: options.backoffMaxMs,
-          guard: new LoginGuard(refusals, identity, Object.values(credentials), (text) => redactText(text, [...this.adapter.secrets(), ...(this.session?.tokens() ?? [])])),
+          guard: new LoginGuard(refusals, keys, scrub, Date.now, legacy),
           // With a shared token, renewal is agreed between the instances.
           renewDue: this.link ? () => shared?.renewDue() : undefined,
         },
       );
       if (this.link) {
-        shared = new SharedSession(local, this.link, id, { clock: this.clock, waitMs: timeout, refusals: refusals as SharedRefusalStore });
+        shared = new SharedSession(session, this.link, keys, { clock: this.clock, waitMs: timeout, refusals: refusals as SharedRefusalStore });
         this.session = shared;
       } else {
-        this.session = local;
+        this.session = session;
       }
     }
   }
@@ -265,17 +276,20 @@ export class OpenApiClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeout);
     const token = () => beforeDeadline(this.session!.token(), deadline.signal, this.timeout);
+    // The vendor's last "too frequent": what the call ends with when its time runs out waiting to send it again.
+    let tooFrequent: OpenApiError | undefined;
     // Every request of the call waits its turn under the account's rate; the wait counts against the deadline.
     const gate = {
       before: (signal?: AbortSignal) =>
         this.pacer.acquire(signal).catch((err: unknown) => {
-          throw deadline.signal.aborted ? timedOut(this.timeout) : err;
+          throw deadline.signal.aborted ? (tooFrequent ?? timedOut(this.timeout)) : err;
         }),
     };
     try {
       let current: TokenSet | undefined = needsToken ? await token() : undefined;
       let attempts = 0;
-      let slowed = false;
+      let tokenRefused = false;
+      let clockRefused = false;
       for (let round = 1; ; round++) {
         // Signed again on each round: a fresh timestamp, random and token.
         const signedAt = this.clock.now();
@@ -301,20 +315,27 @@ export class OpenApiClient {
             },
           };
         } catch (err) {
-          // "Too frequent" is a refusal without action: slow the account down, then send once more, read or write.
-          if (!slowed && err instanceof OpenApiError && this.adapter.isTooFrequent(err)) {
-            slowed = true;
+          if (!(err instanceof OpenApiError)) throw err;
+          // "Too frequent" is a refusal without action: slow the account down and send it again, read or write,
+          // for as long as the call's deadline allows (the pacer's wait counts against it).
+          if (this.adapter.isTooFrequent(err) && round < MAX_ROUNDS) {
+            tooFrequent = err;
             this.pacer.slowDown(this.adapter.retryAfterMs?.(err));
             continue;
           }
-          if (round === 1 && err instanceof OpenApiError) {
-            if (needsToken && current && this.adapter.isTokenRejected(err)) {
-              this.session.invalidate(current);
-              current = await token();
-              continue;
-            }
-            // The clock was already corrected from this answer's Date header.
-            if (isClockRefusal(err, this.adapter, signedAt)) continue;
+          if (needsToken && current && !tokenRefused && this.adapter.isTokenRejected(err)) {
+            tokenRefused = true;
+            const refused = current;
+            this.session.invalidate(refused);
+            // Sent again only with a token obtained after this refusal, never the refused one.
+            current = await token();
+            if (current.accessToken === refused.accessToken) throw err;
+            continue;
+          }
+          // The clock was already corrected from this answer's Date header.
+          if (!clockRefused && isClockRefusal(err, this.adapter, signedAt)) {
+            clockRefused = true;
+            continue;
           }
           throw err;
         }

@@ -104,6 +104,7 @@ const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> =
   unknownId: (l) => `is not one the processor has (it has ${l.values})`,
   outside: (l) => `does not fit the screen: ${l.edge} must be at most ${l.limit}`,
   retype: () => 'must be typed again: a saved secret is only used with the saved platform and base URL',
+  loginInUrl: () => 'must not hold a user name or password: put them in the Redis user and Redis password fields, which are kept out of the flow file',
 };
 
 /** A bad input, found before anything is sent. `reason` is one of the keys above. */

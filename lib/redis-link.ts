@@ -46,15 +46,19 @@ export function scrubRedisUrl(url: string): string {
   }
 }
 
-/** Checks a Redis URL (redis:// or rediss://, a host); the message never repeats it (it may hold a password). */
+/** Checks a Redis URL (redis:// or rediss://, a host, no user or password); the message never repeats it (it may hold a password). */
 export function checkRedisUrl(url: unknown): string {
   const text = typeof url === 'string' ? url.trim() : '';
   if (!/^rediss?:\/\/[^\s]+$/i.test(text)) throw invalidInput('redisUrl', 'pattern');
+  let parsed: URL;
   try {
-    if (!new URL(text).hostname) throw new Error('no host');
+    parsed = new URL(text);
   } catch {
     throw invalidInput('redisUrl', 'pattern');
   }
+  if (!parsed.hostname) throw invalidInput('redisUrl', 'pattern');
+  // A login in the URL would be saved in the flow file and every export of it.
+  if (parsed.username || parsed.password) throw invalidInput('redisUrl', 'loginInUrl');
   return text;
 }
 

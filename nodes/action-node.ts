@@ -90,7 +90,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       const code = String(error.code);
       const shown = error.reason === 'loginsStopped'
         ? text(RED, 'status.loginsStopped', 'logins stopped: check credentials')
-        : what
+        : error.reason === 'refusalsUnreadable'
+          ? text(RED, 'status.refusalsUnreadable', 'logins stopped: refusal count unreadable')
+          : what
           ? text(RED, 'status.failedHint', `${code}: ${what}`, { code, hint: what })
           : text(RED, 'status.failed', code, { code });
       status({ fill: 'red', shape: 'ring', text: shown });

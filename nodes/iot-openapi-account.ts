@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OpenApiClient, resolveBaseUrl, type ClientOptions } from '../lib/client';
 import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
-import { FileRefusalStore, processRefusals, type RefusalStore } from '../lib/lockout';
+import { FileRefusalStore, processRefusals, RefusalsUnreadable, type RefusalStore } from '../lib/lockout';
 import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
@@ -198,7 +198,13 @@ export = function register(RED: NodeAPI): void {
   function refusalStore(): RefusalStore {
     const userDir = (RED.settings as { userDir?: unknown } | undefined)?.userDir;
     if (typeof userDir !== 'string' || userDir === '') return processRefusals;
-    return new FileRefusalStore(path.join(userDir, 'iot-openapi-refusals.json'), (err) => RED.log.warn(`iot-openapi-account: cannot keep the count of refused logins: ${err.message}`));
+    return new FileRefusalStore(path.join(userDir, 'iot-openapi-refusals.json'), (err) =>
+      RED.log.warn(
+        err instanceof RefusalsUnreadable
+          ? `iot-openapi-account: ${err.message}: logins stop until it can be read`
+          : `iot-openapi-account: cannot write the count of refused logins (${err.message}); this process goes on counting in memory`,
+      ),
+    );
   }
 
   // Test connection: logs in with the dialog's values. It needs the same

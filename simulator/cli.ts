@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     `  quectel-app   userDomain ${DEMO.quectelApp.userDomain}, userDomainSecret ${DEMO.quectelApp.userDomainSecret}`,
     `                phone ${DEMO.quectelApp.phone} (+${DEMO.quectelApp.internationalCode}) or email ${DEMO.quectelApp.email}, password ${DEMO.quectelApp.password}, SMS code ${DEMO.smsCode}`,
     `  quectel-saas  accessKey ${DEMO.quectelSaas.accessKey}, accessSecret ${DEMO.quectelSaas.accessSecret}`,
-    `  onbright      clientId ${DEMO.onbright.clientId}, clientSecret ${DEMO.onbright.clientSecret}, uniqueKey ${DEMO.onbright.uniqueKey}`,
+    `  onbright      clientId ${DEMO.onbright.clientId}, clientSecret ${DEMO.onbright.clientSecret}, uniqueKey ${DEMO.onbright.uniqueKey} (a second company: ${DEMO.onbright.secondUniqueKey})`,
     `  novastar      pId ${DEMO.novastar.pId}, secretKey ${DEMO.novastar.secretKey}`,
     '',
     'Ctrl+C stops it.',

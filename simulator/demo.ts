@@ -19,6 +19,8 @@ export const DEMO = {
     clientId: 'demo-client',
     clientSecret: 'demo-client-secret',
     uniqueKey: 'demo-unique-key',
+    /** A second company served by the same client: its own uniqueKey, its own tokens. */
+    secondUniqueKey: 'demo-unique-key-b',
   },
   novastar: {
     pId: 'YmRj',

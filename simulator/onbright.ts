@@ -20,7 +20,7 @@ export const ONBRIGHT_STATUS = {
 } as const;
 
 const CLIENTS: Record<string, string> = { [DEMO.onbright.clientId]: DEMO.onbright.clientSecret };
-const UNIQUE_KEYS: Record<string, readonly string[]> = { [DEMO.onbright.clientId]: [DEMO.onbright.uniqueKey] };
+const UNIQUE_KEYS: Record<string, readonly string[]> = { [DEMO.onbright.clientId]: [DEMO.onbright.uniqueKey, DEMO.onbright.secondUniqueKey] };
 /** The company login's refresh token outlives its access token (Spring's default is 30 days). */
 const REFRESH_LIFETIME_S = 30 * 86_400;
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
+import { accountKeys } from '../../lib/account-keys';
 import { Clock } from '../../lib/clock';
 import { OpenApiError } from '../../lib/errors';
 import fs from 'node:fs';
@@ -84,7 +85,8 @@ describe('session (fake timers)', () => {
     session.close();
   });
 
-  const IDENTITY = { platform: 'quectel-app', host: 'iot-api.example', user: '+86 13800000000' };
+  /** The keys of one Quectel App identity with these secrets. */
+  const keysOf = (secrets: string[]) => accountKeys({ platform: 'quectel-app', baseUrl: 'https://iot-api.example', names: { 'credentials.phone': '13800000000' }, secrets });
   const refusal = (code: string | number, text = 'wrong password') => new OpenApiError(code, text, { refusal: true, vendorMessage: text });
   /** Tries to log in every second for ten minutes; returns the errors. */
   async function hammer(session: Session, times = 600): Promise<OpenApiError[]> {
@@ -98,7 +100,7 @@ describe('session (fake timers)', () => {
   function guarded(store: RefusalStore, fail: OpenApiError, secrets = ['wrong']) {
     const { auth, counts } = counting(3600_000, fail);
     auth.stopSignal = quectelStopSignal;
-    const session = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, IDENTITY, secrets) });
+    const session = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, keysOf(secrets)) });
     return { session, counts };
   }
 
@@ -191,7 +193,7 @@ describe('session (fake timers)', () => {
     bad.session.close();
     assert.equal(bad.counts.login, 2);
     const { auth } = counting(3600_000);
-    const good = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, IDENTITY, ['wrong']) });
+    const good = new Session(auth, { clock: new Clock(), guard: new LoginGuard(store, keysOf(['wrong'])) });
     await good.token();
     good.close();
     const again = guarded(store, refusal(5420));

@@ -263,7 +263,12 @@ describe('token store in Redis (a real redis-server)', function () {
       await good.call(...LIST);
       const keys = (await secured.command(['KEYS', 'iot-openapi:token:*'])) as string[];
       assert.equal(keys.length, 1, 'shared through the secured Redis');
-      const bad = new OpenApiClient(demoAccount(sim, 'quectel-saas'), { store: { kind: 'redis', url: `redis://user:url-pass-456@127.0.0.1:${secured.port}`, password: 'wrong-pass-789' }, refusals: new MemoryRefusalStore(), onEvent: (e) => events.push(e) });
+      // A login in the URL would land in the flow file: refused, pointing to the fields, without repeating it.
+      assert.throws(
+        () => new OpenApiClient(demoAccount(sim, 'quectel-saas'), { store: { kind: 'redis', url: `redis://user:url-pass-456@127.0.0.1:${secured.port}` } }),
+        (err: OpenApiError) => err.code === ErrorCodes.INVALID_INPUT && err.parameter === 'redisUrl' && /Redis user and Redis password fields/.test(err.message) && !err.message.includes('url-pass-456'),
+      );
+      const bad = new OpenApiClient(demoAccount(sim, 'quectel-saas'), { store: { kind: 'redis', url: secured.url, password: 'wrong-pass-789' }, refusals: new MemoryRefusalStore(), onEvent: (e) => events.push(e) });
       clients.push(bad);
       await bad.call(...LIST);
       const store = events.find((e) => e.type === 'store');
