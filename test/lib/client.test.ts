@@ -690,6 +690,25 @@ describe('client against the simulator', function () {
   });
 });
 
+describe('a burst without an account rate limit', function () {
+  this.timeout(60_000);
+  it('30 calls at once against a vendor allowing 10 a second all succeed: refused ones are paced and sent again', async () => {
+    const sim = await startSimulator({ quiet: true, rateLimit: { perSecond: 10 } });
+    const client = new OpenApiClient(demoAccount(sim, 'quectel-saas'));
+    try {
+      for (let run = 0; run < 3; run++) {
+        const failed: unknown[] = [];
+        await Promise.all(Array.from({ length: 30 }, () => client.call('quectel-saas.listProducts', { pageNum: 1, pageSize: 1 }).catch((e: OpenApiError) => failed.push(e.code))));
+        assert.deepEqual(failed, [], `run ${run + 1}`);
+      }
+      assert.ok(sim.counters.rateLimited['quectel-saas'] > 0, 'the vendor did refuse some: the test is a real burst');
+    } finally {
+      client.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('a refusal of our clock', () => {
   const adapter = { isTimestampRejected: (e: OpenApiError) => e.code === 5145 } as PlatformAdapter;
   const signedAt = Date.UTC(2026, 0, 1, 12);

@@ -107,10 +107,26 @@ describe('pacing (in memory)', function () {
     await Promise.all(Array.from({ length: 4 }, () => client.call('quectel-saas.sendRawData', params)));
     const all = sent(sim, raw);
     for (let i = 2; i < all.length; i++) assert.ok(all[i] - all[i - 1] >= 180, `gap ${all[i] - all[i - 1]} ms`);
-    // Refused twice: the vendor's code, after one repeat only.
+    // Refused twice: sent again each time, and it goes through.
     sim.faults.echoRequestNext(2, { path: raw, code: 61007 });
-    await assert.rejects(client.call('quectel-saas.sendRawData', params), (err: OpenApiError) => String(err.code) === '61007');
-    assert.equal(sent(sim, raw).length, all.length + 2);
+    assert.equal((await client.call('quectel-saas.sendRawData', params)).meta.code, 200);
+    assert.equal(sent(sim, raw).length, all.length + 3);
+    client.close();
+  });
+
+  it('a vendor that keeps answering "too frequent": the call ends with its code when the deadline comes, not a timeout', async () => {
+    const client = new OpenApiClient({ ...demoAccount(sim, 'quectel-saas'), timeout: 1500 }, { rateLimit: 10 });
+    await client.testConnection();
+    const raw = '/v2/deviceshadow/r3/openapi/raw/sendData';
+    sim.faults.echoRequestNext(1000, { path: raw, code: 61007 });
+    const started = Date.now();
+    await assert.rejects(
+      client.call('quectel-saas.sendRawData', { devices: [{ productKey: 'p11v14', deviceKey: 'SW000001' }], data: '0102', encode: 'Hex' }),
+      (err: OpenApiError) => String(err.code) === '61007',
+    );
+    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    const tries = sent(sim, raw).length;
+    assert.ok(tries >= 2 && tries <= 30, `sent ${tries} times`);
     client.close();
   });
 

@@ -79,6 +79,71 @@ describe('token store in Redis (a real redis-server)', function () {
     assert.equal(sim.counters.logins['quectel-saas'], 2);
   });
 
+  it('after the vendor drops every token, two instances repeat each refused call with a new token: none of 100 fails', async () => {
+    const a = client();
+    const b = client();
+    await Promise.all([a.call(...LIST), b.call(...LIST)]);
+    for (let round = 0; round < 3; round++) {
+      sim.faults.expireAllTokens('quectel-saas');
+      const failed: unknown[] = [];
+      await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).call(...LIST).catch((e: OpenApiError) => failed.push(`${e.code}: ${e.message}`))));
+      assert.deepEqual(failed, [], `round ${round + 1}`);
+    }
+  });
+
+  it('two On-Bright companies on one client id share no token and no refusal count', async () => {
+    const account = (uniqueKey: string) => {
+      const c = new OpenApiClient(demoAccount(sim, 'onbright', { credentials: { uniqueKey } }), { store: { kind: 'redis', url: redis.url }, refusals: new MemoryRefusalStore(), backoffBaseMs: 0 });
+      clients.push(c);
+      return c;
+    };
+    const first = account(DEMO.onbright.uniqueKey);
+    const second = account(DEMO.onbright.secondUniqueKey);
+    const before = sim.counters.total;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? first : second).call('onbright.listObox', {})));
+    const business = sim.requests.filter((r) => r.path === '/consumer/open/obox').length;
+    assert.equal(business, 40, 'no call was refused and sent again with the other company\'s token');
+    assert.equal(sim.counters.logins.onbright, 2, 'one login per company');
+    assert.ok(sim.counters.total - before <= 40 + 2 * 2, `requests: ${sim.counters.total - before}`);
+
+    // A wrong uniqueKey of a third account on the same client counts toward its own cap only.
+    const wrong = account('not-a-company');
+    const codes: unknown[] = [];
+    for (let i = 0; i < 4; i++) await wrong.call('onbright.listObox', {}).catch((e: OpenApiError) => codes.push(e.code));
+    assert.equal(codes.at(-1), ErrorCodes.LOGIN_BACKOFF);
+    // The first company's credentials, in a new instance: its token from Redis, no login, no refusal.
+    const logins = sim.counters.logins.onbright;
+    await account(DEMO.onbright.uniqueKey).call('onbright.listObox', {});
+    assert.equal(sim.counters.logins.onbright, logins);
+  });
+
+  it('what was not written for these credentials is ignored: one login, never a failed call', async () => {
+    const a = client();
+    await a.call(...LIST);
+    const key = ((await redis.command(['KEYS', 'iot-openapi:token:*'])) as string[])[0];
+    const real = JSON.parse(String(await redis.command(['GET', key]))) as { v: string; mac: string };
+    const token = JSON.parse(real.v) as { accessToken: string; expiresAt: number; obtainedAt: number };
+    const now = Date.now();
+    const planted = {
+      'a foreign token, unsigned': JSON.stringify({ accessToken: 'QJWT foreign', expiresAt: now + 3600_000, obtainedAt: now }),
+      'a CR/LF token with the real MAC': JSON.stringify({ v: JSON.stringify({ ...token, accessToken: 'QJWT x\r\nX-Evil: 1' }), mac: real.mac }),
+      'an oversized value': JSON.stringify({ v: JSON.stringify({ ...token, pad: 'x'.repeat(5000) }), mac: real.mac }),
+      'the real token with a MAC one character off': JSON.stringify({ v: real.v, mac: real.mac.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }),
+      'not JSON at all': '\u0000garbage',
+    };
+    for (const [what, value] of Object.entries(planted)) {
+      await redis.command(['SET', key, value]);
+      const logins = sim.counters.logins['quectel-saas'];
+      const b = client();
+      await assert.doesNotReject(b.call(...LIST), what);
+      assert.equal(sim.counters.logins['quectel-saas'], logins + 1, `${what}: one login`);
+      const stored = JSON.parse(String(await redis.command(['GET', key]))) as { v: string };
+      assert.ok(stored.v && !stored.v.includes('foreign') && !stored.v.includes('Evil'), `${what}: replaced by a real token`);
+    }
+    // A token valid for longer than any vendor's, even sealed right, is not taken.
+    assert.ok(token.expiresAt < now + 30 * 24 * 3600_000);
+  });
+
   it('renewal ahead of expiry is done by one instance for all', async () => {
     // Tokens of 5 s: renewed (and dropped from Redis) after 4.5 s.
     const short = await startSimulator({ quiet: true, lifetimes: { quectelSaas: 5 } });
@@ -222,6 +287,12 @@ describe('token store in Redis (a real redis-server)', function () {
     assert.equal(codes.length, 8);
     assert.equal(sim.counters.logins['quectel-saas'], 3);
     assert.equal(codes.slice(3).every((c) => c === ErrorCodes.LOGIN_BACKOFF), true, codes.join());
+    // The shared record is sealed and keyed: no plain hash of the secret, nothing readable without it.
+    const refusals = (await redis.command(['KEYS', 'iot-openapi:refusals:*'])) as string[];
+    assert.equal(refusals.length, 1);
+    const text = String(await redis.command(['GET', refusals[0]]));
+    assert.ok(!/salt|fingerprint/.test(text), text);
+    assertFreeOf(refusals[0] + text, ['not-the-secret', DEMO.quectelSaas.accessKey], 'the refusal record');
     // A third instance, started later, also sends none.
     const c = client({}, [], wrong);
     await assert.rejects(c.call(...LIST), (e: OpenApiError) => e.code === ErrorCodes.LOGIN_BACKOFF);

@@ -5,7 +5,7 @@ import type { AccountConfig, NovastarAccount, Platform, QuectelAppAccount } from
 type AccountOf<P extends Platform> = Extract<AccountConfig, { platform: P }>;
 
 /** Settings and credentials to change on a demo account: any of them, wrong ones too, as a test needs. */
-export type AccountOverrides = Omit<Partial<QuectelAppAccount & NovastarAccount>, 'platform' | 'credentials'> & { credentials?: Record<string, string> };
+export type AccountOverrides = Omit<Partial<QuectelAppAccount>, 'platform' | 'credentials'> & Omit<Partial<NovastarAccount>, 'platform' | 'credentials'> & { credentials?: Record<string, string> };
 
 export function demoAccount<P extends Platform>(sim: Simulator, platform: P, overrides: AccountOverrides = {}): AccountOf<P> {
   const base: { [Q in Platform]: AccountOf<Q> } = {
