@@ -60,7 +60,7 @@ export function accountKeys(scope: AccountScope): AccountKeys {
     memo.set(memoKey, root);
     while (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
   }
-  const derive = (label: string) => createHmac('sha256', root!).update(label).digest();
+  const derive = (label: string) => createHmac('sha256', root).update(label).digest();
   const fingerprint = derive('fingerprint').toString('hex').slice(0, 32);
   const macKey = derive('mac');
   const mac = (text: string) => createHmac('sha256', macKey).update(text).digest('base64url');

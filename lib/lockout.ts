@@ -278,7 +278,7 @@ export class LoginGuard {
     this.legacyChecked = true;
     const { platform, host, user, secrets } = this.legacy;
     const oldKey = sha256(`${platform}\n${host.toLowerCase()}\n${user}`);
-    const old = this.store.get(oldKey) as (RefusalRecord & { salt?: unknown; fingerprint?: unknown }) | undefined;
+    const old = this.store.get(oldKey);
     if (!old || typeof old.salt !== 'string' || old.fingerprint !== sha256(`${old.salt}\n${secrets.join('\n')}`).slice(0, 16)) return;
     const record = asRecord(old);
     this.store.update(this.key, (mine) => stricter(mine, record));
