@@ -25,6 +25,9 @@ export interface RefusalRecord {
   at: number;
   /** A temporary block (milliseconds since the epoch) after which logins may resume by themselves. */
   until?: number;
+  /** Records of an earlier version, kept per identity: a salted hash of the credentials they were for. */
+  salt?: string;
+  fingerprint?: string;
 }
 
 /** The store of refusal records cannot be read: logins stop until it can. */
@@ -53,7 +56,15 @@ export function asRecord(value: unknown): RefusalRecord | undefined {
   if (!Number.isInteger(r.count) || r.count! < 0 || typeof r.stopped !== 'boolean' || typeof r.at !== 'number') return undefined;
   if ((typeof r.code !== 'string' && typeof r.code !== 'number') || typeof r.message !== 'string') return undefined;
   if (r.until !== undefined && typeof r.until !== 'number') return undefined;
-  return { count: r.count!, stopped: r.stopped, code: r.code, message: r.message.slice(0, 300), at: r.at, ...(r.until !== undefined && { until: r.until }) };
+  return {
+    count: r.count!,
+    stopped: r.stopped,
+    code: r.code,
+    message: r.message.slice(0, 300),
+    at: r.at,
+    ...(r.until !== undefined && { until: r.until }),
+    ...(typeof r.salt === 'string' && typeof r.fingerprint === 'string' && { salt: r.salt, fingerprint: r.fingerprint }),
+  };
 }
 
 /** Of two records of one key, the one that allows fewer logins. */
@@ -178,10 +189,13 @@ export class FileRefusalStore implements RefusalStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
       }
+      // A lock held past the wait: go on without it rather than hold the login up.
+      if (Date.now() >= until) return () => undefined;
       try {
-        if (Date.now() - fs.statSync(lockFile).mtimeMs > LOCK_STALE_MS || Date.now() >= until) fs.rmSync(lockFile, { force: true });
+        // Left by a process that died while holding it.
+        if (Date.now() - fs.statSync(lockFile).mtimeMs > LOCK_STALE_MS) fs.rmSync(lockFile, { force: true });
       } catch {
-        // gone meanwhile: try again
+        // gone meanwhile, or not a file: try again
       }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }
@@ -280,7 +294,7 @@ export class LoginGuard {
     const oldKey = sha256(`${platform}\n${host.toLowerCase()}\n${user}`);
     const old = this.store.get(oldKey);
     if (!old || typeof old.salt !== 'string' || old.fingerprint !== sha256(`${old.salt}\n${secrets.join('\n')}`).slice(0, 16)) return;
-    const record = asRecord(old);
+    const { salt: _salt, fingerprint: _fingerprint, ...record } = old;
     this.store.update(this.key, (mine) => stricter(mine, record));
     this.store.update(oldKey, () => undefined);
   }

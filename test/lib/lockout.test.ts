@@ -7,7 +7,7 @@ import sinon from 'sinon';
 import { accountKeys, sha256 } from '../../lib/account-keys';
 import { Clock } from '../../lib/clock';
 import { OpenApiError } from '../../lib/errors';
-import { FileRefusalStore, LoginGuard, MAX_REFUSALS, MemoryRefusalStore, type RefusalStore } from '../../lib/lockout';
+import { FileRefusalStore, LoginGuard, MAX_REFUSALS, type RefusalStore } from '../../lib/lockout';
 import { Session, type TokenSet } from '../../lib/session';
 
 const keysOf = (secrets: string[], names: Record<string, string> = { 'credentials.phone': '13800000000' }, baseUrl = 'https://iot-api.example') =>
@@ -125,11 +125,17 @@ for (let i = 0; i < 60; i++) store.update('shared.key', (r) => ({ count: (r ? r.
     const secrets = ['wrong'];
     const salt = 'abcd';
     const oldKey = sha256('quectel-app\niot-api.example\n+86 13800000000');
-    const store = new MemoryRefusalStore();
-    store.update(oldKey, () => ({ count: 3, stopped: true, code: 5420, message: 'wrong password', at: 1, salt, fingerprint: sha256(`${salt}\n${secrets.join('\n')}`).slice(0, 16) }) as never);
+    // The file as the earlier version wrote it.
+    const legacy = { fingerprint: sha256(`${salt}\n${secrets.join('\n')}`).slice(0, 16), salt, count: 3, stopped: true, code: 5420, message: 'wrong password', at: 1 };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, accounts: { [oldKey]: legacy } }));
+    const store = new FileRefusalStore(file);
     const guard = new LoginGuard(store, keysOf(secrets), undefined, undefined, { platform: 'quectel-app', host: 'iot-api.example', user: '+86 13800000000', secrets });
     assert.equal(guard.stopped()?.reason, 'loginsStopped');
     assert.equal(store.get(oldKey), undefined);
+    assert.deepEqual(Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { accounts: object }).accounts).length, 1);
+    // Other credentials of that identity do not take it over.
+    const other = new LoginGuard(new FileRefusalStore(path.join(dir, 'other.json')), keysOf(['right']), undefined, undefined, { platform: 'quectel-app', host: 'iot-api.example', user: '+86 13800000000', secrets: ['right'] });
+    assert.equal(other.stopped(), undefined);
   });
 });
 

@@ -4,6 +4,7 @@
 // re-send credentials, every call is bounded in time and size, and a message
 // a stranger built cannot stop the process.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -95,6 +96,44 @@ describe(`safe with a real account (${RED_PACKAGE})`, function () {
       const fixed = await h.send('tsl', { payload: 1 });
       assert.equal(fixed.error, undefined, JSON.stringify(fixed.error));
       assert.equal(requestsTo(SAAS_LOGIN), 4);
+    });
+
+    it('a directory in place of the file: no login is sent, and the Catch node, the status and the log say why', async () => {
+      fs.mkdirSync(path.join(userDir, 'iot-openapi-refusals.json'));
+      await h.load([exportTsl], {}, wrongSecret);
+      const outcomes = [await h.send('tsl', { payload: 1 }), await h.send('tsl', { payload: 1 })];
+      await h.redeploy();
+      outcomes.push(await h.send('tsl', { payload: 1 }));
+      assert.equal(requestsTo(SAAS_LOGIN), 0);
+      for (const o of outcomes) {
+        assert.equal(o.error?.code, 'LOGIN_BACKOFF');
+        assert.match(o.error!.message, /cannot be read \(EISDIR\).*Repair or remove the file/);
+      }
+      assert.ok(h.statuses('tsl').some((st) => st.text === 'logins stopped: refusal count unreadable'), JSON.stringify(h.statuses('tsl')));
+      const logged = helper.log().getCalls().map((c) => JSON.stringify(c.args)).join('\n');
+      assert.match(logged, /iot-openapi-refusals\.json cannot be read \(EISDIR\): logins stop until it can be read/);
+    });
+
+    it('a file that cannot be written (immutable): five redeploys of two messages reach the vendor three times', async function () {
+      const file = path.join(userDir, 'iot-openapi-refusals.json');
+      fs.writeFileSync(file, JSON.stringify({ version: 2, accounts: {} }));
+      try {
+        execFileSync('chattr', ['+i', file], { stdio: 'ignore' });
+      } catch {
+        this.skip(); // a file system without immutable files: the library test covers a failing write
+      }
+      try {
+        await h.load([exportTsl], {}, wrongSecret);
+        for (let deploy = 0; deploy < 5; deploy++) {
+          if (deploy > 0) await h.redeploy();
+          await h.send('tsl', { payload: 1 });
+          await h.send('tsl', { payload: 1 });
+        }
+        assert.equal(requestsTo(SAAS_LOGIN), 3);
+        assert.match(helper.log().getCalls().map((c) => JSON.stringify(c.args)).join('\n'), /cannot write the count of refused logins/);
+      } finally {
+        execFileSync('chattr', ['-i', file]);
+      }
     });
 
     it('stops at once on "attempts left" (5146), also when the code arrives as a string', async () => {
