@@ -56,6 +56,17 @@ describe('account token store and pacing (node-red)', function () {
     assert.match(String(error?.message), /redisUrl/);
   });
 
+  it('a Redis URL with a user or password is refused, pointing to the fields, without repeating the password', async () => {
+    await redis.command(['FLUSHALL']);
+    await load({ tokenStore: 'redis', redisUrl: `redis://:url-pass-987@127.0.0.1:${redis.port}` });
+    const { error } = await sendAndWait({ payload: {}, query: { pageNum: 1, pageSize: 1 } });
+    assert.equal(error?.code, 'INVALID_INPUT');
+    assert.match(String(error?.message), /Redis user and Redis password fields/);
+    const seen = [JSON.stringify(error), ...helper._logSpy.getCalls().map((c) => JSON.stringify(c.args))].join('\n');
+    assert.ok(!seen.includes('url-pass-987'), 'the password is not repeated');
+    assert.equal(((await redis.command(['KEYS', 'iot-openapi:*'])) as string[]).length, 0, 'nothing reached Redis');
+  });
+
   it('rateLimit and rateQueue: a call beyond the queue reaches Catch with RATE_LIMITED', async () => {
     await load({ rateLimit: '1', rateQueue: '0' });
     const first = await sendAndWait({ payload: {}, query: { pageNum: 1, pageSize: 1 } });
