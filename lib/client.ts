@@ -282,7 +282,9 @@ export class OpenApiClient {
     const gate = {
       before: (signal?: AbortSignal) =>
         this.pacer.acquire(signal).catch((err: unknown) => {
-          throw deadline.signal.aborted ? (tooFrequent ?? timedOut(this.timeout)) : err;
+          // The deadline came while waiting: after a "too frequent", the vendor's code; else the pacer's own reason.
+          const ownReason = err instanceof OpenApiError && err.reason === 'rateWait';
+          throw deadline.signal.aborted ? (tooFrequent ?? (ownReason ? err : timedOut(this.timeout))) : err;
         }),
     };
     try {

@@ -31,17 +31,26 @@ const THING_MODEL: Partial<Record<Platform, { call: string; productKey: string }
   'quectel-saas': { call: 'quectel-saas.exportTsl', productKey: 'productKey' },
 };
 
-/** A thing model that could not be read is asked for again after this long; a model read is kept. */
+/** A thing model that could not be read is asked for again after this long. */
 const RETRY_MODEL_MS = 5 * 60_000;
+/** A thing model read is read again after this long: products change. */
+export const MODEL_MAX_AGE_MS = 60 * 60_000;
+/** Thing models kept per account client; the one used least recently goes first. */
+export const MAX_MODELS = 256;
 const DEVICE_KEY = /^[\w.:-]{1,64}$/;
 
 interface ModelEntry {
   model?: ThingModel;
+  readAt?: number;
   failedAt?: number;
   pending?: Promise<ThingModel | undefined>;
 }
 
-/** Thing models per account client and product: fetched once, kept as long as the client. */
+/**
+ * Thing models per account client and product, as long as the client lives:
+ * at most MAX_MODELS (a message may name any product key), each at most
+ * MODEL_MAX_AGE_MS old.
+ */
 const models = new WeakMap<OpenApiClient, Map<string, ModelEntry>>();
 
 /** The product's thing model, or undefined when the account cannot read it (the values then go unchecked). */
@@ -50,21 +59,33 @@ export async function thingModel(client: OpenApiClient, productKey: string): Pro
   if (!source) return undefined;
   let byProduct = models.get(client);
   if (!byProduct) models.set(client, (byProduct = new Map<string, ModelEntry>()));
+  // A Map keeps insertion order: taken out and put back, the entry becomes the most recent.
   const entry = byProduct.get(productKey) ?? {};
+  byProduct.delete(productKey);
   byProduct.set(productKey, entry);
-  if (entry.model) return entry.model;
-  if (entry.failedAt !== undefined && Date.now() - entry.failedAt < RETRY_MODEL_MS) return undefined;
+  for (const oldest of byProduct.keys()) {
+    if (byProduct.size <= MAX_MODELS) break;
+    byProduct.delete(oldest);
+  }
+  const now = Date.now();
+  if (entry.model && entry.readAt !== undefined && now - entry.readAt < MODEL_MAX_AGE_MS) return entry.model;
+  if (entry.failedAt !== undefined && now - entry.failedAt < RETRY_MODEL_MS) return undefined;
   entry.pending ??= client.call(source.call, { [source.productKey]: productKey }).then(
     (result) => {
       entry.model = readThingModel(result.data);
+      entry.readAt = Date.now();
+      entry.failedAt = undefined;
       return entry.model;
     },
     (err: unknown) => {
       // A refusal or a bad answer leaves the values unchecked; a missing login or a timeout is the call's own failure.
       if (err instanceof OpenApiError && (err.refusal || err.code === ErrorCodes.BAD_RESPONSE)) {
+        entry.model = undefined;
         entry.failedAt = Date.now();
         return undefined;
       }
+      // An aged model is still better than none while the vendor cannot be reached; it is asked for again next time.
+      if (entry.model) return entry.model;
       throw err;
     },
   ).finally(() => {

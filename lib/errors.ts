@@ -93,6 +93,7 @@ const PROBLEMS: Record<string, (l: Record<string, string | number>) => string> =
   tooShort: (l) => `is shorter than ${l.limit}`,
   pattern: () => 'has the wrong format',
   range: (l) => `must be between ${l.min} and ${l.max}`,
+  rateRange: (l) => `must be empty or 0 (no limit), or between ${l.min} (one call an hour) and ${l.max} requests a second`,
   enum: (l) => `must be one of ${l.values}`,
   tooMany: (l) => `has more than ${l.limit} items`,
   unsafeKey: (l) => `holds the forbidden key ${l.key}`,

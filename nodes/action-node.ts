@@ -261,6 +261,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
 
     // Watch mode: the node's read operation every `interval` seconds, a message only when the answer changed.
     let watcher: NodeJS.Timeout | undefined;
+    /** The node is closing: a poll still under way ends without a word. */
+    let stopped = false;
     if (spec.watch && account && (config.watch === true || config.watch === 'true')) watcher = startWatching(spec.watch, account);
 
     function startWatching(w: NonNullable<ActionNodeSpec['watch']>, watched: AccountNode): NodeJS.Timeout | undefined {
@@ -279,11 +281,20 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       let lastFailure = '';
       const poll = async () => {
         // A slow answer is not overtaken by the next poll.
-        if (busy || !watched.client) return;
+        if (busy || stopped) return;
+        // An account that cannot make a client shows why (the account node has logged it).
+        if (!watched.client) {
+          const error = watched.configError ?? new OpenApiError(ErrorCodes.INVALID_INPUT, text(RED, 'errors.accountUnusable', "the account's settings are not usable"), { parameter: 'account' });
+          const code = String(error.code);
+          status({ fill: 'red', shape: 'ring', text: text(RED, 'status.failedHint', `${code}: ${error.message}`, { code, hint: error.message }) });
+          return;
+        }
         busy = true;
         const msg: NodeMessage = { _msgid: RED.util.generateId(), topic: operation };
         try {
           const { result } = await call(watched.client, msg);
+          // The flow stopped while the answer was on its way: nothing is sent or shown.
+          if (stopped) return;
           const data = 'items' in result ? result.items : result.data;
           const seen = JSON.stringify(data);
           lastFailure = '';
@@ -314,6 +325,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
           previousData = data;
           node.send(msg);
         } catch (err) {
+          // A poll cut short by the flow stopping is no failure.
+          if (stopped) return;
           const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
           const what = hint(RED, error);
           failed(error, what);
@@ -336,6 +349,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     });
 
     node.on('close', (_removed, done) => {
+      stopped = true;
       unwatch();
       clearInterval(watcher);
       // Every message in flight ends (sent or failed) before the node is gone.

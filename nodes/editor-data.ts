@@ -8,7 +8,8 @@
 import { getOperation, type ParamSpec } from '../lib/operations';
 import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type Platform } from '../lib/types';
 import { KNOWN_HOSTS } from '../lib/platforms';
-import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
+import { MAX_RATE, MIN_RATE } from '../lib/pacing';
+import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName, TEST_CONNECTION_MAX_MS } from './settings';
 import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
 
 /** The checks one parameter gets where it applies: `<operation>@<platform>`. */
@@ -77,6 +78,8 @@ export interface EditorData {
   credentials: Record<Platform, CredentialField[]>;
   hosts: typeof KNOWN_HOSTS;
   nodes: Record<string, EditorNode>;
+  /** The account's limits the dialog checks as the runtime does: its rate (requests a second; 0 = none) and the Test connection's longest run. */
+  account: { minRate: number; maxRate: number; testMs: number };
 }
 
 function rule(p: ParamSpec): EditorRule {
@@ -135,6 +138,7 @@ export function editorData(): EditorData {
     credentials: accountCredentials(),
     hosts: KNOWN_HOSTS,
     nodes: Object.fromEntries(NODE_SPECS.map((spec) => [spec.type, editorNode(spec)])),
+    account: { minRate: MIN_RATE, maxRate: MAX_RATE, testMs: TEST_CONNECTION_MAX_MS },
   };
 }
 

@@ -62,19 +62,24 @@ export function lookUp(cat: Catalogue, key: string, vars: Record<string, unknown
   return found.replace(/__(\w+)__/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
 }
 
-/** The catalogue keys that may explain `code` of `platform`, most specific first. */
-export function hintKeys(platform: string | undefined, code: string | number | undefined): string[] {
+/**
+ * The catalogue keys that may explain `code` of `platform`, most specific
+ * first; an error's `reason` (a timeout while waiting for the account's rate)
+ * comes before its code.
+ */
+export function hintKeys(platform: string | undefined, code: string | number | undefined, reason?: string): string[] {
   const name = code === undefined ? '' : String(code);
   if (!/^[A-Za-z0-9_]{1,40}$/.test(name)) return [];
   const keys: string[] = [];
+  if (reason && /^[A-Za-z]{1,40}$/.test(reason)) keys.push(`iot-openapi.reasonHints.${reason}`);
   if (platform && /^[a-z-]+$/.test(platform)) keys.push(`iot-openapi.vendorCodes.${platform}.${name}`);
   keys.push(`iot-openapi.codeHints.${name}`);
   return keys;
 }
 
 /** What to check for this error, from a catalogue (the editor's language, for the admin route); '' when nothing is known. */
-export function hintIn(cat: Catalogue, platform: string | undefined, code: string | number | undefined): string {
-  for (const key of hintKeys(platform, code)) {
+export function hintIn(cat: Catalogue, platform: string | undefined, code: string | number | undefined, reason?: string): string {
+  for (const key of hintKeys(platform, code, reason)) {
     const found = lookUp(cat, key);
     if (found) return found;
   }
@@ -85,8 +90,8 @@ export function hintIn(cat: Catalogue, platform: string | undefined, code: strin
  * What to check for this error, in the runtime's language. Runtimes that do
  * not translate (an embedding without i18n) get the English catalogue.
  */
-export function hint(RED: NodeAPI, error: Pick<OpenApiError, 'platform' | 'code'>): string {
-  for (const key of hintKeys(error.platform, error.code)) {
+export function hint(RED: NodeAPI, error: Pick<OpenApiError, 'platform' | 'code' | 'reason'>): string {
+  for (const key of hintKeys(error.platform, error.code, error.reason)) {
     const local = key.slice('iot-openapi.'.length);
     const found = text(RED, local, lookUp(catalogue('en-US'), key));
     if (found) return found;

@@ -12,6 +12,7 @@ import { getOperation, type PickerList } from '../lib/operations';
 import { PICKERS, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
+import { TEST_CONNECTION_MAX_MS } from './settings';
 
 /** The vendor credentials of every platform, as Node-RED's credential store declares them. */
 const VENDOR_CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
@@ -220,7 +221,10 @@ export = function register(RED: NodeAPI): void {
     const given = (body.credentials ?? {}) as Record<string, unknown>;
     const credentials: Record<string, unknown> = {};
     const config = accountConfig(body, credentials);
+    // The dialog's timeout limits each call of the test, and the test as a whole ends after TEST_CONNECTION_MAX_MS.
+    if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
     let client: OpenApiClient | undefined;
+    let guard: NodeJS.Timeout | undefined;
     try {
       // A calling code is digits only: anything else would be signed and sent as it is.
       if (config.platform === 'quectel-app' && !/^\d{1,4}$/.test(config.internationalCode ?? '')) throw invalidInput('internationalCode', 'pattern');
@@ -237,6 +241,9 @@ export = function register(RED: NodeAPI): void {
         }
       }
       client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
+      // A login of two vendor calls, and the calls after it, share the one limit: closing the client ends what is still running.
+      const running = client;
+      guard = setTimeout(() => running.close(), TEST_CONNECTION_MAX_MS);
       await client.testConnection();
       // Best effort: the login worked, whatever these extra calls answer.
       const who = await connectedAs(client, config);
@@ -247,12 +254,13 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
       if (isVendorAnswer(e)) {
-        const hint = hintIn(catalogue(lang), e.platform ?? config.platform, e.code);
+        const hint = hintIn(catalogue(lang), e.platform ?? config.platform, e.code, e.reason);
         res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
       } else {
         res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
       }
     } finally {
+      clearTimeout(guard);
       client?.close();
     }
   });

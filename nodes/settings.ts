@@ -28,3 +28,9 @@ export const CREDENTIAL_TYPE = 'cred';
 
 /** A setting chosen from a list of the values the catalogue allows; read as it is. */
 export const CHOICE_TYPE = 'choice';
+
+/**
+ * The longest the account dialog's Test connection runs, whatever timeout the
+ * dialog holds: the button waits for it, and a silent host must not hold it.
+ */
+export const TEST_CONNECTION_MAX_MS = 30_000;

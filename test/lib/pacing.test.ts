@@ -3,7 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpenApiClient } from '../../lib/client';
 import { ErrorCodes, OpenApiError } from '../../lib/errors';
-import { Pacer } from '../../lib/pacing';
+import sinon from 'sinon';
+import { Pacer, checkPacing } from '../../lib/pacing';
+import type { RedisLink } from '../../lib/redis-link';
+import { RateLimiter } from '../../simulator/rate-limit';
 import { createAdapter } from '../../lib/platforms';
 import { Clock } from '../../lib/clock';
 import { Transport } from '../../lib/http';
@@ -84,7 +87,7 @@ describe('pacing (in memory)', function () {
     await client.testConnection();
     await client.call('quectel-saas.listProducts', { pageNum: 1, pageSize: 1 });
     const started = Date.now();
-    await assert.rejects(client.call('quectel-saas.listProducts', { pageNum: 1, pageSize: 1 }), (err: OpenApiError) => err.code === ErrorCodes.ETIMEDOUT);
+    await assert.rejects(client.call('quectel-saas.listProducts', { pageNum: 1, pageSize: 1 }), (err: OpenApiError) => err.code === ErrorCodes.ETIMEDOUT && err.reason === 'rateWait' && /rate limit/.test(err.message));
     const took = Date.now() - started;
     assert.ok(took >= 350 && took < 700, `gave up after ${took} ms`);
     assert.equal(sent(sim, path).length, 1);
@@ -204,5 +207,167 @@ describe('pacing (in memory)', function () {
     pacer.close();
     const outcomes = await Promise.allSettled(late);
     assert.ok(outcomes.some((o) => o.status === 'rejected' && (o.reason as OpenApiError).code === ErrorCodes.ECANCELED));
+  });
+});
+
+describe('pacing: limits and odd values', () => {
+  let clock: sinon.SinonFakeTimers | undefined;
+  afterEach(() => {
+    clock?.restore();
+    clock = undefined;
+  });
+
+  /** Whether a promise has settled, after the microtasks now queued have run. */
+  async function settled(p: Promise<unknown>): Promise<boolean> {
+    let done = false;
+    p.then(() => (done = true), () => (done = true));
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    return done;
+  }
+
+  it('a rate below one call an hour is INVALID_INPUT naming rateLimit; 0, empty and one an hour are taken', () => {
+    for (const rate of [0.0000001, 1 / 3601, '0.0002']) {
+      assert.throws(() => checkPacing(rate, undefined), (err: OpenApiError) => err.code === ErrorCodes.INVALID_INPUT && err.parameter === 'rateLimit' && /1\/3600/.test(err.message), String(rate));
+      assert.throws(() => new Pacer({ rate: Number(rate) }), (err: OpenApiError) => err.code === ErrorCodes.INVALID_INPUT, String(rate));
+    }
+    for (const rate of [0, '', undefined, 1 / 3600, '0.00028', 10_000]) assert.ok(checkPacing(rate, undefined).rate >= 0, String(rate));
+  });
+
+  it('no timer waits longer than a minute: at one call an hour the wait asks the bucket again every 60 s', async () => {
+    clock = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1), toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldClearNativeTimers: true });
+    const pacer = new Pacer({ rate: 1 / 3600 });
+    await pacer.acquire();
+    const second = pacer.acquire();
+    assert.equal(await settled(second), false);
+    const start = Date.now();
+    // Each timer the pacer sets fires within a minute.
+    for (let i = 0; i < 5; i++) {
+      const at = clock.next();
+      assert.ok(at - start <= (i + 1) * 60_000, `timer ${i} at ${at - start} ms`);
+    }
+    assert.equal(await settled(second), false, 'still waiting for its turn');
+    await clock.tickAsync(3600_000);
+    assert.equal(await settled(second), true, 'let through after an hour');
+    pacer.close();
+  });
+
+  /** A link to a "Redis" whose script answers `answers` in turn, then 0. */
+  function oddLink(answers: unknown[]): RedisLink {
+    return { usable: true, eval: async () => (answers.length ? answers.shift() : 0) } as unknown as RedisLink;
+  }
+
+  it("the shared bucket's answer is capped at a minute; a non-number or negative answer leaves the local bucket to decide", async () => {
+    clock = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1), toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldClearNativeTimers: true });
+    const capped = new Pacer({ rate: 1, shared: { link: oddLink(['Infinity', 1e12]), id: 'odd' } });
+    const first = capped.acquire();
+    await clock.tickAsync(59_000);
+    assert.equal(await settled(first), false, 'waits');
+    await clock.tickAsync(61_000);
+    assert.equal(await settled(first), true, 'two capped waits of a minute, then the bucket let it through');
+    capped.close();
+
+    for (const odd of ['nonsense', -5, null, { wait: 0 }]) {
+      const pacer = new Pacer({ rate: 1, shared: { link: oddLink([odd, odd]), id: 'odd' } });
+      await pacer.acquire(); // the local bucket holds one token
+      const next = pacer.acquire();
+      assert.equal(await settled(next), false, `${JSON.stringify(odd)}: the local bucket makes it wait`);
+      await clock.tickAsync(1000);
+      assert.equal(await settled(next), true, `${JSON.stringify(odd)}: a second later it goes`);
+      pacer.close();
+    }
+  });
+
+  it("a deadline that passes while waiting for the rate says so: ETIMEDOUT with reason rateWait, not the vendor's timeout", async () => {
+    const pacer = new Pacer({ rate: 0.5 });
+    await pacer.acquire();
+    const deadline = new AbortController();
+    const waiting = pacer.acquire(deadline.signal);
+    deadline.abort();
+    await assert.rejects(waiting, (err: OpenApiError) => err.code === ErrorCodes.ETIMEDOUT && err.reason === 'rateWait' && /rate limit/.test(err.message));
+    await assert.rejects(pacer.acquire(deadline.signal), (err: OpenApiError) => err.reason === 'rateWait');
+    pacer.close();
+  });
+});
+
+describe('pacing with no rate set: "too frequent" paces the account, then it recovers', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1), toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldClearNativeTimers: true });
+  });
+  afterEach(() => clock.restore());
+
+  /**
+   * `callers` each send calls one after another until `until` (ms of fake
+   * time) against a vendor allowing 10 a second (the simulator's bucket);
+   * a refused call is sent again after slowDown(), as the client does.
+   */
+  async function load(pacer: Pacer, callers: number, until: number) {
+    const vendor = new RateLimiter({ perSecond: 10 });
+    const start = Date.now();
+    const attempts: { at: number; ok: boolean }[] = [];
+    let running = true;
+    const caller = async () => {
+      while (running) {
+        await pacer.acquire();
+        const at = Date.now() - start;
+        const ok = vendor.take('account', Date.now()) === undefined;
+        attempts.push({ at, ok });
+        if (!ok) pacer.slowDown();
+        // The answer takes a few ms.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const all = Array.from({ length: callers }, caller);
+    await clock.tickAsync(until);
+    running = false;
+    // The calls still waiting go at the pace reached.
+    await clock.tickAsync(5000);
+    await Promise.all(all);
+    return attempts;
+  }
+
+  it('a burst of refusals slows the account once; a steady load settles below the vendor\'s limit with few refusals', async () => {
+    const pacer = new Pacer();
+    assert.equal(pacer.pace, 0);
+    // 30 at once, 20 refused at the same moment: one halving, not twenty.
+    for (let i = 0; i < 30; i++) await pacer.acquire();
+    for (let i = 0; i < 20; i++) pacer.slowDown();
+    assert.equal(pacer.pace, 15, 'half of the 30 a second just sent');
+    pacer.close();
+
+    const paced = new Pacer();
+    const attempts = await load(paced, 30, 30_000);
+    const later = attempts.filter((a) => a.at >= 10_000 && a.at < 30_000);
+    const refused = later.filter((a) => !a.ok).length;
+    const sentPerSecond = later.length / 20;
+    assert.ok(refused / later.length < 0.1, `${refused} of ${later.length} refused after the first 10 s`);
+    assert.ok(sentPerSecond <= 11, `${sentPerSecond.toFixed(1)} a second sent`);
+    assert.ok(sentPerSecond >= 5, `${sentPerSecond.toFixed(1)} a second sent: not slowed to a crawl`);
+    assert.ok(paced.pace > 0 && paced.pace < 15, `paced at ${paced.pace}`);
+    // Quiet now: the pace rises step by step until there is no limit again.
+    const before = paced.pace;
+    await clock.tickAsync(5_000);
+    assert.ok(paced.pace === 0 || paced.pace > before, 'rising');
+    await clock.tickAsync(60_000);
+    assert.equal(paced.pace, 0, 'no limit again');
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) await paced.acquire();
+    assert.equal(Date.now() - started, 0, 'a burst goes at once again');
+    paced.close();
+  });
+
+  it('a Retry-After pauses the account with no rate set, for that long and no longer', async () => {
+    const pacer = new Pacer();
+    for (let i = 0; i < 10; i++) await pacer.acquire();
+    pacer.slowDown(2000);
+    const next = pacer.acquire();
+    let went = false;
+    void next.then(() => (went = true));
+    await clock.tickAsync(1900);
+    assert.equal(went, false, 'paused');
+    await clock.tickAsync(200);
+    assert.equal(went, true);
+    assert.equal(pacer.pace, 0, 'the vendor said when: no pace after it');
+    pacer.close();
   });
 });

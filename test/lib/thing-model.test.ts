@@ -2,7 +2,12 @@
 // as the vendor reads them and read back with their types.
 import assert from 'node:assert/strict';
 import { checkValue, decodeValue, encodeValue, readThingModel } from '../../lib/thing-model';
+import sinon from 'sinon';
+import { OpenApiClient } from '../../lib/client';
+import { thingModel } from '../../lib/devices';
 import { OpenApiError } from '../../lib/errors';
+import { startSimulator, type Simulator } from '../../simulator';
+import { demoAccount } from '../support/accounts';
 
 /** Shaped like the SaaS TSL export's example: limits as an object, enum values and struct fields as lists. */
 const MODEL = readThingModel({
@@ -74,3 +79,54 @@ describe('thing model', () => {
     assert.deepEqual(decodeValue(undefined, '[{"0":"1"},{"0":"2"}]', MODEL.properties.get('list')), [1, 2]);
   });
 });
+
+describe('thing model cache', function () {
+  this.timeout(30_000);
+  const TSL = '/v2/quectsl/openapi/product/export/tslFile';
+  let sim: Simulator;
+  let client: OpenApiClient;
+  before(async () => {
+    sim = await startSimulator({ quiet: true });
+  });
+  after(() => sim.close());
+  beforeEach(async () => {
+    sim.reset();
+    client = new OpenApiClient(demoAccount(sim, 'quectel-saas'));
+    await client.testConnection();
+  });
+  afterEach(() => client.close());
+  const reads = (pk?: string) => sim.requests.filter((r) => r.path === TSL && (pk === undefined || r.query.productKey === pk)).length;
+
+  it('keeps at most 256 products, the least recently used going first', async () => {
+    assert.ok(await thingModel(client, 'p11v14'));
+    // Messages naming 300 product keys the vendor does not know (each one refused, and remembered as such).
+    for (let i = 0; i < 300; i++) {
+      await thingModel(client, `unknown${i}`);
+      // The model in use stays: it is used again and again.
+      if (i % 100 === 0) await thingModel(client, 'p11v14');
+    }
+    assert.equal(reads('p11v14'), 1, 'the model in use was kept');
+    // The first unknown keys were dropped, so they are asked for again; the latest are still remembered.
+    const before = reads();
+    await thingModel(client, 'unknown0');
+    assert.equal(reads(), before + 1, 'an old entry was dropped');
+    await thingModel(client, 'unknown299');
+    assert.equal(reads(), before + 1, 'a recent refusal is still remembered');
+  });
+
+  it('reads a model again once it is an hour old', async () => {
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+    try {
+      assert.ok(await thingModel(client, 'p11v14'));
+      clock.tick(59 * 60_000);
+      assert.ok(await thingModel(client, 'p11v14'));
+      assert.equal(reads('p11v14'), 1, 'kept within the hour');
+      clock.tick(2 * 60_000);
+      assert.ok(await thingModel(client, 'p11v14'));
+      assert.equal(reads('p11v14'), 2, 'read again after an hour');
+    } finally {
+      clock.restore();
+    }
+  });
+});
+

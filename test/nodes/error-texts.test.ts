@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets } from '../support/accounts';
 import { ALL_NODES, RED_PACKAGE, coreNode, flowWith, helper, sendAndWait, useRuntime } from '../support/red';
+import { catalogue, hintIn } from '../../nodes/i18n';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LANGS = ['en-US', 'zh-CN'] as const;
@@ -133,6 +134,26 @@ describe(`failures read as one line (${RED_PACKAGE})`, function () {
     const { error } = await sendAndWait({ payload: 1 });
     assert.equal(error?.code, 'ECONNREFUSED');
     assert.ok(error!.message.endsWith(` — ${at(en, 'iot-openapi.codeHints.ECONNREFUSED') as string}`), error!.message);
+  });
+
+  it('an account rate below one call an hour is refused at deploy: INVALID_INPUT naming rateLimit and the limit, nothing sent', async () => {
+    const { flow, credentials } = flowWith(sim, { type: 'quectel-list-devices', account: 'acc-quectel-saas' }, { 'quectel-saas': { rateLimit: '0.0000001' } });
+    await helper.load(ALL_NODES, flow, credentials);
+    const { error } = await sendAndWait({ payload: 1 });
+    assert.equal(error?.code, 'INVALID_INPUT');
+    assert.match(error!.message, /rateLimit .*1\/3600/);
+    assert.equal(sim.requests.length, 0);
+  });
+
+  it('a call out of time while waiting for the account\'s rate: what to check names the rate limit, not the base URL', () => {
+    for (const lang of LANGS) {
+      const cat = catalogue(lang);
+      const what = hintIn(cat, 'quectel-saas', 'ETIMEDOUT', 'rateWait');
+      assert.equal(what, at(readCatalogue(lang), 'iot-openapi.reasonHints.rateWait'), lang);
+      assert.doesNotMatch(what, /base URL|接口地址/, lang);
+      // A timeout of the vendor still points at the address.
+      assert.equal(hintIn(cat, 'quectel-saas', 'ETIMEDOUT'), at(readCatalogue(lang), 'iot-openapi.codeHints.ETIMEDOUT'), lang);
+    }
   });
 
   it('On-Bright 413 and Quectel SaaS 70017 are explained on the Catch node', async () => {

@@ -3,9 +3,13 @@
 // check when the vendor refuses, in the editor's language.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DEMO, type Simulator } from '../../simulator';
 import { assertFreeOf, demoSecrets } from '../support/accounts';
+import sinon from 'sinon';
+import { TEST_CONNECTION_MAX_MS } from '../../nodes/settings';
 import { ALL_NODES, RED_PACKAGE, flowWith, helper, useRuntime } from '../support/red';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -103,4 +107,38 @@ describe(`Test connection: who, what, and what to check (${RED_PACKAGE})`, funct
     assert.equal(sim.counters.logins['quectel-app'], 0, 'no login was sent');
     assert.equal(sim.requests.length, 0);
   });
+
+  it('a silent host is given up after 30 s, whatever timeout the dialog holds', async () => {
+    // Takes connections and never answers.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    // Only the runtime's timers run on a fake clock; the sockets stay real.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: true });
+    /** Lets real I/O happen (no fake timer runs meanwhile) until `condition` holds or `ms` of real time pass. */
+    const until = async (condition: () => boolean, ms = 5000) => {
+      const end = Date.now() + ms;
+      while (!condition() && Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      let answer: Awaited<ReturnType<typeof test>> | undefined;
+      const asked = test({ platform: 'quectel-saas', baseUrl, timeout: 600_000, credentials: { ...DEMO.quectelSaas } }).then((a) => (answer = a));
+      await until(() => sockets.size > 0);
+      assert.equal(sockets.size, 1, 'the login reached the silent host');
+      await clock.tickAsync(TEST_CONNECTION_MAX_MS - 1000);
+      await until(() => answer !== undefined, 300);
+      assert.equal(answer, undefined, 'still waiting before the limit');
+      await clock.tickAsync(1000);
+      await until(() => answer !== undefined);
+      const got = answer as Awaited<ReturnType<typeof test>> | undefined;
+      assert.deepEqual(got && { ok: got.ok, code: got.code }, { ok: false, code: 'NO_ANSWER' }, 'answered at the limit');
+      await asked;
+    } finally {
+      clock.restore();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
+

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Simulator } from '../../simulator';
 import { RED_PACKAGE, helper, useRuntime } from '../support/red';
-import { FlowHarness, sleep } from '../support/harness';
+import { FlowHarness, sleep, waitFor } from '../support/harness';
 
 describe(`watch mode (${RED_PACKAGE})`, function () {
   this.timeout(30_000);
@@ -54,4 +54,48 @@ describe(`watch mode (${RED_PACKAGE})`, function () {
     await sleep(2500);
     assert.equal(screenReads(), polled);
   });
+
+  it('a poll still under way when the flow stops ends quietly: nothing logged, no status after the close', async () => {
+    // The processor holds the first answer long enough for the flow to stop meanwhile.
+    sim.faults.delayNext(1, 1500, { path: /screen\/readDetail$/ });
+    await h.load([watcher({})]);
+    await sleep(500);
+    assert.equal(h.outputs, 0, 'the answer has not come yet');
+    const node = h.node('watch');
+    const shown: unknown[] = [];
+    const status = node.status;
+    node.status = ((...args: unknown[]) => {
+      shown.push(args[0]);
+      return (status as (...a: unknown[]) => void).apply(node, args);
+    }) as typeof node.status;
+    const log = (helper as unknown as { _log: { log(m: unknown): void } })._log;
+    const stopping = helper.unload();
+    // The helper stops watching the log as the flow stops: from here on it is watched here.
+    const logged: { level: number; msg: unknown }[] = [];
+    const write = log.log;
+    log.log = (m: unknown) => {
+      logged.push(m as { level: number; msg: unknown });
+      write.call(log, m);
+    };
+    try {
+      await stopping;
+      await sleep(2000);
+    } finally {
+      log.log = write;
+    }
+    const errors = logged.filter((m) => m.level <= 30 && m.level > 0);
+    assert.deepEqual(errors.map((m) => String(m.msg)), [], 'no error or warning logged');
+    assert.deepEqual(shown, [], 'no status set on the closed node');
+  });
+
+  it('a watcher whose account cannot make a client shows a red status saying why', async () => {
+    // A timeout of 50 ms is below the least the account takes (100).
+    await h.load([watcher({})], { novastar: { timeout: 50 } });
+    await waitFor(() => h.statuses('watch').length > 0, 3000, 'a status');
+    const last = h.statuses('watch').at(-1)!;
+    assert.equal(last.fill, 'red');
+    assert.match(String(last.text), /INVALID_INPUT.*timeout/);
+    assert.equal(sim.requests.length, 0, 'nothing was sent');
+  });
 });
+

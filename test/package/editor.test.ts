@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { getOperation } from '../../lib/operations';
+import { checkPacing } from '../../lib/pacing';
 import { editorData } from '../../nodes/editor-data';
 import { settingName } from '../../nodes/settings';
 import { NODE_SPECS } from '../../nodes/specs';
@@ -50,6 +51,18 @@ describe('editor made from the catalogue', () => {
     const script = fs.readFileSync(path.join(root, 'resources', 'iot-openapi-editor.js'), 'utf8');
     const data = JSON.parse(/window\.iotOpenApiEditorData = (.*);\n/.exec(script)![1]) as unknown;
     assert.deepEqual(data, JSON.parse(JSON.stringify(editorData())));
+  });
+
+  it("the account dialog checks the rate limit as the runtime does: empty or 0, else one call an hour up to 10,000 a second", () => {
+    const html = built('iot-openapi-account.html');
+    const source = /rateLimit: \{\s*value: '',\s*validate: (function \(v, opt\) \{[\s\S]*?\n {16}\})/.exec(html)?.[1];
+    assert.ok(source, 'the validator is found');
+    const E = { data: JSON.parse(JSON.stringify(editorData())) as unknown };
+    const own = (key: string) => key;
+    const validate = new Function('E', 'own', `return ${source};`)(E, own) as (v: unknown) => true | string;
+    for (const v of ['', '0', 0, '0.00028', String(1 / 3600), '10', '10000']) assert.equal(validate(v), true, String(v));
+    for (const v of ['0.0000001', '0.0002', '10001', '-1', 'abc']) assert.equal(validate(v), 'editor.badRateLimit', v);
+    assert.equal((E.data as { account: { minRate: number } }).account.minRate, checkPacing(1 / 3600, undefined).rate);
   });
 
   for (const lang of ['en-US', 'zh-CN']) {
