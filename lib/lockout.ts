@@ -294,8 +294,8 @@ export class LoginGuard {
     const oldKey = sha256(`${platform}\n${host.toLowerCase()}\n${user}`);
     const old = this.store.get(oldKey);
     if (!old || typeof old.salt !== 'string' || old.fingerprint !== sha256(`${old.salt}\n${secrets.join('\n')}`).slice(0, 16)) return;
-    const { salt: _salt, fingerprint: _fingerprint, ...record } = old;
-    this.store.update(this.key, (mine) => stricter(mine, record));
+    const { count, stopped, code, message, at, until } = old;
+    this.store.update(this.key, (mine) => stricter(mine, { count, stopped, code, message, at, ...(until !== undefined && { until }) }));
     this.store.update(oldKey, () => undefined);
   }
 }
