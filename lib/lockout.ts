@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256, type AccountKeys } from './account-keys';
-import { ErrorCodes, OpenApiError } from './errors';
+import { ErrorCodes, OpenApiError, redactText } from './errors';
 
 /** Logins the vendor may refuse in a row before no more are sent. */
 export const MAX_REFUSALS = 3;
@@ -262,15 +262,15 @@ export class LoginGuard {
     return this.halt;
   }
 
-  /** Counts a refusal; `stop` when the vendor's code asks to stop at once. */
-  refused(error: OpenApiError, stop?: StopSignal): void {
+  /** Counts a refusal; `stop` when the vendor's code asks to stop at once; `tokens` are scrubbed from its text too. */
+  refused(error: OpenApiError, stop?: StopSignal, tokens: readonly string[] = []): void {
     this.store.update(this.key, (before) => {
       const count = (before?.count ?? 0) + 1;
       return {
         count,
         stopped: count >= MAX_REFUSALS || stop !== undefined,
         code: error.code,
-        message: this.scrub(error.vendorMessage ?? error.message).slice(0, 300),
+        message: this.scrub(redactText(error.vendorMessage ?? error.message, tokens)).slice(0, 300),
         at: this.now(),
         ...(stop?.blockMs !== undefined && { until: this.now() + stop.blockMs }),
       };

@@ -1,5 +1,6 @@
-// The catalogue: one entry per vendor call. It is the single source for
-// parameter checks, for where each parameter goes, and for the editor's fields.
+// The catalogue: one entry per vendor call, and the operations made of such
+// calls. It is the single source for parameter checks, for where each
+// parameter goes, and for the editor's fields.
 import type { HttpMethod, Platform } from './types';
 
 export type ParamType = 'string' | 'integer' | 'boolean' | 'array' | 'object';
@@ -54,18 +55,8 @@ export interface Paging {
   total: string;
 }
 
-/**
- * A call made of other catalogue calls (lib/devices.ts): `control` checks the
- * values against the product's thing model and sends `call` once per product
- * (or once for all); `latest` reads a device's values with `call` and its
- * details with `detail`; `history` reads every page of `call`.
- */
-export type Recipe =
-  | { kind: 'control'; mode: 'property' | 'service' | 'raw'; call: string }
-  | { kind: 'latest'; call: string; detail: string }
-  | { kind: 'history'; call: string };
-
-export interface Operation {
+/** One request to the vendor. */
+export interface VendorCall {
   id: string;
   platform: Platform;
   method: HttpMethod;
@@ -75,12 +66,32 @@ export interface Operation {
   /** Creates something on the vendor's side: never sent twice, whatever its method (see isRepeatable). */
   creates?: boolean;
   paging?: Paging;
-  /** Made of other calls; method, path and auth are those of its main call. */
-  recipe?: Recipe;
-  /** A write whose ids are checked against the account's lists, and a window against the screen, before it is sent (lib/known.ts). */
+  /** A write the platform checks before it is sent (NovaStar: ids against the processor's lists, a window against the screen). */
   checked?: boolean;
   /** Deletes something on the vendor's side: lists read before it are out of date (as after a `creates`). */
   removes?: boolean;
+  calls?: undefined;
+}
+
+/**
+ * An operation made of other catalogue calls, named by their part in it (the
+ * thing model, the control call, the details…); its parameters are the
+ * node's own. The platform's adapter runs it (lib/platforms).
+ */
+export interface CompositeOperation {
+  id: string;
+  platform: Platform;
+  params: readonly ParamSpec[];
+  calls: Readonly<Record<string, string>>;
+  /** Changes something on the vendor's side. */
+  writes?: boolean;
+  paging?: undefined;
+}
+
+export type Operation = VendorCall | CompositeOperation;
+
+export function isComposite(op: Operation): op is CompositeOperation {
+  return op.calls !== undefined;
 }
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
@@ -122,7 +133,7 @@ const LAYER = int('layerId', 'body', { required: true, min: 0, max: 65_535, pick
 /**
  * A layer's window in screen pixels. The catalogue refuses what no screen can
  * hold (a processor's canvas is at most 65,535 pixels a side); whether it fits
- * this screen is checked against the size the processor reports (lib/known.ts).
+ * this screen is checked against the size the processor reports (lib/platforms/novastar-known.ts).
  */
 const WINDOW_MAX = 65_535;
 function layerWindow(required: boolean): ParamSpec[] {
@@ -151,16 +162,16 @@ function layerSource(group?: string): ParamSpec[] {
 }
 
 /** A NovaStar call: POST of the signed envelope; every call names the processor's deviceId (default 0). */
-function novastar(name: string, path: string, params: ParamSpec[]): Operation {
+function novastar(name: string, path: string, params: ParamSpec[]): VendorCall {
   return { id: `novastar.${name}`, platform: 'novastar', method: 'POST', auth: 'envelope', path: `/${path}`, params: [int('deviceId', 'body', { min: 0, max: 1000 }), ...params] };
 }
 
 /** A NovaStar write: its ids and window are checked against the processor before it changes the wall. */
-function novastarWrite(name: string, path: string, params: ParamSpec[]): Operation {
+function novastarWrite(name: string, path: string, params: ParamSpec[]): VendorCall {
   return { ...novastar(name, path, params), checked: true };
 }
 
-const list: Operation[] = [
+const calls: VendorCall[] = [
   // ---- Quectel App (end-user) ----
   {
     id: 'quectel-app.sendSmsCode', platform: 'quectel-app', method: 'POST', auth: 'sms-signature',
@@ -252,7 +263,7 @@ const list: Operation[] = [
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
   },
-  ...(['writeData', 'sendServiceData'] as const).map((name): Operation => ({
+  ...(['writeData', 'sendServiceData'] as const).map((name): VendorCall => ({
     id: `quectel-saas.${name}`, platform: 'quectel-saas', method: 'POST', auth: 'token',
     path: `/v2/deviceshadow/r3/openapi/dm/${name}`,
     params: [
@@ -398,17 +409,17 @@ const CONTROL_MODES = {
 
 const SAAS_CONTROL_CALLS = { property: 'quectel-saas.writeData', service: 'quectel-saas.sendServiceData', raw: 'quectel-saas.sendRawData' } as const;
 
-/** A call made of others: method, path and auth of its main call. */
-function recipe(id: string, platform: Platform, main: string, params: ParamSpec[], made: Recipe): Operation {
-  const call = list.find((op) => op.id === main)!;
-  return { id, platform, method: call.method, path: call.path, auth: call.auth, params, recipe: made };
-}
+/** The thing model of each Quectel platform: what a control call is checked against and a state is typed with. */
+const APP_MODEL = 'quectel-app.exportTsl';
+const SAAS_MODEL = 'quectel-saas.exportTsl';
 
-const recipes: Operation[] = [];
+const composites: CompositeOperation[] = [];
 for (const [name, { mode, data }] of Object.entries(CONTROL_MODES)) {
   const params = [...controlParams(data), ...(mode === 'raw' ? [str('dataFormat', 'body', { ...req, enum: ['hex', 'text'] })] : [])];
-  recipes.push(recipe(`quectel-app.${name}`, 'quectel-app', 'quectel-app.batchControl', params, { kind: 'control', mode, call: 'quectel-app.batchControl' }));
-  recipes.push(recipe(`quectel-saas.${name}`, 'quectel-saas', SAAS_CONTROL_CALLS[mode], params, { kind: 'control', mode, call: SAAS_CONTROL_CALLS[mode] }));
+  composites.push(
+    { id: `quectel-app.${name}`, platform: 'quectel-app', params, writes: true, calls: { model: APP_MODEL, control: 'quectel-app.batchControl' } },
+    { id: `quectel-saas.${name}`, platform: 'quectel-saas', params, writes: true, calls: { model: SAAS_MODEL, control: SAAS_CONTROL_CALLS[mode] } },
+  );
 }
 const STATE_TARGET = [{ ...PRODUCT, required: true }, { ...DEVICE, required: true }];
 const LATEST = [...STATE_TARGET, str('codes', 'body', { maxLength: 2048, list: true })];
@@ -416,15 +427,14 @@ const HISTORY = [
   ...STATE_TARGET, str('code', 'body', { ...req, maxLength: 64 }),
   str('startTime', 'body', { ...req, ...MS_TIMESTAMP }), str('endTime', 'body', { ...req, ...MS_TIMESTAMP }), int('pageSize', 'body', PAGE_SIZE),
 ];
-recipes.push(
-  recipe('quectel-app.latest', 'quectel-app', 'quectel-app.readAttributes', LATEST, { kind: 'latest', call: 'quectel-app.readAttributes', detail: 'quectel-app.deviceInfo' }),
-  recipe('quectel-saas.latest', 'quectel-saas', 'quectel-saas.dataHistory', LATEST, { kind: 'latest', call: 'quectel-saas.dataHistory', detail: 'quectel-saas.deviceDetail' }),
-  recipe('quectel-app.history', 'quectel-app', 'quectel-app.propertyHistory', HISTORY, { kind: 'history', call: 'quectel-app.propertyHistory' }),
-  recipe('quectel-saas.history', 'quectel-saas', 'quectel-saas.dataHistory', HISTORY, { kind: 'history', call: 'quectel-saas.dataHistory' }),
+composites.push(
+  { id: 'quectel-app.latest', platform: 'quectel-app', params: LATEST, calls: { model: APP_MODEL, values: 'quectel-app.readAttributes', detail: 'quectel-app.deviceInfo' } },
+  { id: 'quectel-saas.latest', platform: 'quectel-saas', params: LATEST, calls: { model: SAAS_MODEL, values: 'quectel-saas.dataHistory', detail: 'quectel-saas.deviceDetail' } },
+  { id: 'quectel-app.history', platform: 'quectel-app', params: HISTORY, calls: { model: APP_MODEL, values: 'quectel-app.propertyHistory' } },
+  { id: 'quectel-saas.history', platform: 'quectel-saas', params: HISTORY, calls: { model: SAAS_MODEL, values: 'quectel-saas.dataHistory' } },
 );
-list.push(...recipes);
 
-export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(list.map((op) => [op.id, op]));
+export const OPERATIONS: ReadonlyMap<string, Operation> = new Map([...calls, ...composites].map((op) => [op.id, op]));
 
 export function getOperation(id: string): Operation | undefined {
   return OPERATIONS.get(id);
@@ -436,6 +446,6 @@ export function getOperation(id: string): Operation | undefined {
  * creates nothing. (A refused connection never reached it, so the transport
  * repeats any call after one.)
  */
-export function isRepeatable(call: Pick<Operation, 'method' | 'creates'>): boolean {
+export function isRepeatable(call: Pick<VendorCall, 'method' | 'creates'>): boolean {
   return call.method === 'GET' && !call.creates;
 }

@@ -40,11 +40,6 @@ export interface SessionOptions {
   backoffMaxMs?: number;
   /** Counts the vendor's refusals of this account's logins, across sessions and restarts. */
   guard?: LoginGuard;
-  /**
-   * Called instead of renew() when a token is due for renewal: a token shared
-   * between instances is renewed by one of them, not by each (SharedSession).
-   */
-  renewDue?: () => void;
 }
 
 /** setTimeout cannot wait longer than this. */
@@ -64,18 +59,31 @@ export class Session {
   private closed = false;
   /** Tokens handed out recently, so errors can be scrubbed of them. */
   private readonly recentTokens: string[] = [];
+  /** Who renews a token that is due, when not this session itself (see delegateRenewal). */
+  private renewDue?: () => void;
 
   constructor(private readonly auth: Authenticator, private readonly opts: SessionOptions) {}
+
+  /**
+   * A token that is due is renewed by calling `renewDue` instead of renew():
+   * a token shared between instances is renewed by one of them, not by each
+   * (SharedSession).
+   */
+  delegateRenewal(renewDue: () => void): void {
+    this.renewDue = renewDue;
+  }
+
+  private dueNow(): void {
+    if (this.renewDue) this.renewDue();
+    else this.renew().catch(() => undefined);
+  }
 
   /** A valid token, logging in first when there is none. */
   async token(): Promise<TokenSet> {
     const now = this.opts.clock.now();
     const t = this.current;
     if (t && now < usableUntil(t)) {
-      if (now >= this.auth.renewAt(t)) {
-        if (this.opts.renewDue) this.opts.renewDue();
-        else this.renew().catch(() => undefined);
-      }
+      if (now >= this.auth.renewAt(t)) this.dueNow();
       return t;
     }
     return this.renew();
@@ -159,7 +167,7 @@ export class Session {
       if (error.code !== ErrorCodes.ECANCELED) {
         this.failures++;
         // A refusal of a skewed timestamp says nothing about the credentials.
-        if (error.refusal && !error.clockSkew) this.opts.guard?.refused(error, this.auth.stopSignal?.(error));
+        if (error.refusal && !error.clockSkew) this.opts.guard?.refused(error, this.auth.stopSignal?.(error), this.recentTokens);
         const stopped = this.opts.guard?.stopped();
         // Once stopped, the guard answers every renew(): no backoff timer is needed.
         const wait = stopped ? Infinity : Math.min(this.opts.backoffMaxMs ?? 300_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** (this.failures - 1));
@@ -177,10 +185,7 @@ export class Session {
   private schedule(at: number): void {
     clearTimeout(this.timer);
     const delay = Math.min(MAX_TIMER_MS, Math.max(1000, at - this.opts.clock.now()));
-    this.timer = setTimeout(() => {
-      if (this.opts.renewDue) this.opts.renewDue();
-      else this.renew().catch(() => undefined);
-    }, delay);
+    this.timer = setTimeout(() => this.dueNow(), delay);
     this.timer.unref?.();
   }
 

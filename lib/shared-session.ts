@@ -98,6 +98,8 @@ export class SharedSession implements TokenKeeper {
   constructor(private readonly local: Session, private readonly link: RedisLink, private readonly keys: AccountKeys, private readonly opts: SharedSessionOptions) {
     this.tokenKey = `${KEY_PREFIX}token:${keys.session}`;
     this.leaseKey = `${KEY_PREFIX}lease:login:${keys.session}`;
+    // A token due for renewal is renewed by one instance for all.
+    local.delegateRenewal(() => this.renewDue());
     // Back in touch: offer the token this instance got meanwhile, unless another one is there already.
     this.unwatch = link.watch((status) => {
       const own = this.local.peek();

@@ -15,7 +15,8 @@ import { onbrightRoutes } from './onbright';
 import { quectelAppRoutes } from './quectel-app';
 import { quectelAnswer, reportProperties, setOnline } from './quectel';
 import { quectelSaasRoutes } from './quectel-saas';
-import { accountOf, checkRateLimit, rateOf, tooFrequent, type ApiPlatform, type RateLimit } from './rate-limit';
+import { checkRateLimit, rateOf, type ApiPlatform, type RateLimit } from './rate-limit';
+import { accountOf, tooFrequent } from './rate-refusal';
 import type { SimState } from './state';
 
 export { DEMO } from './demo';

@@ -4,10 +4,6 @@
 // vendor's way and does nothing. Only calls made with a valid token (or, for
 // NovaStar, the known pId) are counted: logins and refreshes are not, and a
 // call the server would refuse anyway is not the account's.
-import type { SimCore } from './core';
-import { DEMO } from './demo';
-import { nginxPage, type Answer, type Call } from './http';
-import { quectelAnswer } from './quectel';
 
 /** The four platforms, as the rate limit counts them. */
 export type ApiPlatform = 'quectel-app' | 'quectel-saas' | 'onbright' | 'novastar';
@@ -25,7 +21,6 @@ export const SAAS_TOO_FREQUENT_TEXT = 'Frequency of transmitted device messages 
 
 /** Call times kept per account: enough for a few minutes of any test's pace. */
 const MAX_CALL_TIMES = 20_000;
-const NOVASTAR_ROOT = '/open/api';
 
 export function checkRateLimit(limit: RateLimit | number | undefined): RateLimit | undefined {
   if (limit === undefined) return undefined;
@@ -105,39 +100,4 @@ export function rateOf(times: readonly number[]): number {
   if (times.length < 2) return NaN;
   const span = times[times.length - 1] - times[0];
   return span > 0 ? ((times.length - 1) * 1000) / span : Infinity;
-}
-
-/** Whose call this is, when it carries a live token (or NovaStar's known pId): platform and subject. */
-export function accountOf(call: Call, sim: SimCore): { platform: ApiPlatform; subject: string } | undefined {
-  if (call.path.startsWith(`${NOVASTAR_ROOT}/`)) {
-    try {
-      const env = JSON.parse(call.rawBody) as { pId?: unknown };
-      return env && env.pId === DEMO.novastar.pId ? { platform: 'novastar', subject: env.pId } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  if (call.path.startsWith('/v2/')) {
-    const check = sim.checkToken(call.headers.authorization, 'quectel-app', ['access']);
-    if (check.ok) return { platform: 'quectel-app', subject: check.record.subject };
-    const saas = sim.checkToken(call.headers.authorization, 'quectel-saas', ['saas']);
-    return saas.ok ? { platform: 'quectel-saas', subject: saas.record.subject } : undefined;
-  }
-  if (call.path.startsWith('/consumer/')) {
-    const check = sim.checkToken(call.query.access_token, 'onbright', ['company']);
-    return check.ok ? { platform: 'onbright', subject: check.record.subject } : undefined;
-  }
-  return undefined;
-}
-
-/**
- * The refusal of a call beyond the limit. Quectel SaaS answers in its own
- * envelope (HTTP 200, code 61007) with no hint of when to come back; the App
- * API and On-Bright sit behind nginx's limit_req, which answers 429 (here with
- * Retry-After in seconds); NovaStar documents no busy status, so 429 as well.
- */
-export function tooFrequent(platform: ApiPlatform, retryAfterS: number): Answer {
-  if (platform === 'quectel-saas') return quectelAnswer(SAAS_TOO_FREQUENT, SAAS_TOO_FREQUENT_TEXT);
-  const page = nginxPage(429, 'Too Many Requests');
-  return { ...page, headers: { 'Retry-After': String(retryAfterS) } };
 }

@@ -5,6 +5,7 @@
 import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
+import { KnownLists } from './novastar-known';
 import { httpRetryAfterMs, isHttpTooFrequent, parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
@@ -40,6 +41,7 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
   const { pId, secretKey } = config.credentials;
   const encrypt = config.encrypt !== false;
   const verifyAnswerSign = config.verifyAnswerSign === true;
+  const known = new KnownLists();
 
   function read(answer: HttpAnswer, req: PreparedRequest): ReadAnswer {
     const path = req.path;
@@ -111,6 +113,11 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
     isTimestampRejected: () => false,
     secrets: () => [secretKey],
     user: () => pId,
+    beforeSend: (caller, op, values) => (op.checked ? known.check(caller, op, values) : Promise.resolve()),
+    afterSend: (op) => {
+      // A layer added or deleted: the lists are read again before the next checked write.
+      if (op.checked && (op.creates || op.removes)) known.forget();
+    },
   };
   return adapter;
 }

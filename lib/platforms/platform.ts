@@ -1,9 +1,13 @@
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { Clock } from '../clock';
 import type { Transport } from '../http';
-import { isRepeatable, type AuthMode } from '../operations';
+import type { Caller } from '../caller';
+import { isRepeatable, type AuthMode, type CompositeOperation, type VendorCall } from '../operations';
 import type { Authenticator, TokenSet } from '../session';
-import type { AccountConfig, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
+import type { AccountConfig, CallResult, HttpAnswer, HttpMethod, Platform, PreparedRequest, RawRequest } from '../types';
+
+/** Runs a catalogue operation made of other calls, its own parameters already checked. */
+export type CompositeRunner = (caller: Caller, op: CompositeOperation, values: Record<string, unknown>) => Promise<CallResult>;
 
 /** What a platform adapter is given to work with. */
 export interface PlatformContext<A extends AccountConfig = AccountConfig> {
@@ -71,6 +75,12 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   secrets(): string[];
   /** Who logs in, as the vendor counts failed logins (with the platform and host: the account's identity). */
   user(): string;
+  /** The platform's operations made of other calls, by operation id. */
+  readonly composites?: Readonly<Record<string, CompositeRunner>>;
+  /** Checks a vendor call beyond its parameters before it is sent (with calls of its own where needed); throws INVALID_INPUT. */
+  beforeSend?(caller: Caller, op: VendorCall, values: Record<string, unknown>): Promise<void>;
+  /** A vendor call went through. */
+  afterSend?(op: VendorCall): void;
 }
 
 /** Parses a JSON object answer, or throws BAD_RESPONSE (or the HTTP status when the body says nothing). */

@@ -5,6 +5,7 @@ import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, APP_TOO_FREQUENT } from './quectel';
+import { quectelComposites } from './quectel-devices';
 import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: logging in with phone or email and password, and renewing with the refresh token. */
@@ -66,6 +67,7 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
   const adapter: PlatformAdapter = {
     platform: 'quectel-app',
     raw: REST_RAW_CALLS,
+    composites: quectelComposites('quectel-app'),
 
     needsToken: (auth: AuthMode) => auth === 'token',
 

@@ -5,6 +5,7 @@ import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelSaasAccount } from '../types';
 import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, SAAS_TOO_FREQUENT } from './quectel';
+import { quectelComposites } from './quectel-devices';
 import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: the AccessKey login and its refresh. */
@@ -31,6 +32,7 @@ export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): Pl
   const adapter: PlatformAdapter = {
     platform: 'quectel-saas',
     raw: REST_RAW_CALLS,
+    composites: quectelComposites('quectel-saas'),
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign: (req: PreparedRequest, auth: AuthMode, token?: TokenSet) =>

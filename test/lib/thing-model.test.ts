@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { checkValue, decodeValue, encodeValue, readThingModel } from '../../lib/thing-model';
 import sinon from 'sinon';
 import { OpenApiClient } from '../../lib/client';
-import { thingModel } from '../../lib/devices';
+import { ThingModels } from '../../lib/platforms/quectel-devices';
 import { OpenApiError } from '../../lib/errors';
 import { startSimulator, type Simulator } from '../../simulator';
 import { demoAccount } from '../support/accounts';
@@ -95,6 +95,9 @@ describe('thing model cache', function () {
     await client.testConnection();
   });
   afterEach(() => client.close());
+  let models: ThingModels;
+  beforeEach(() => (models = new ThingModels('productKey')));
+  const thingModel = (c: OpenApiClient, productKey: string) => models.get(c, 'quectel-saas.exportTsl', productKey);
   const reads = (pk?: string) => sim.requests.filter((r) => r.path === TSL && (pk === undefined || r.query.productKey === pk)).length;
 
   it('keeps at most 256 products, the least recently used going first', async () => {

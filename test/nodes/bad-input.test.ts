@@ -4,7 +4,7 @@
 // an unhandled rejection, a request carrying "undefined" or "[object Object]",
 // or a polluted prototype. The cases are generated from the catalogue.
 import assert from 'node:assert/strict';
-import { OPERATIONS, type Operation, type ParamSpec } from '../../lib/operations';
+import { isComposite, OPERATIONS, type Operation, type ParamSpec } from '../../lib/operations';
 import type { Platform } from '../../lib/types';
 import { NODE_SPECS } from '../../nodes/specs';
 import { settingName } from '../../nodes/settings';
@@ -87,8 +87,7 @@ const RECIPE_DATA: Record<string, object> = {
 /** Ids a checked NovaStar write must name: ones the simulated processor has (screen 0 holds layers 1 and 2, presets 1 and 2). */
 const KNOWN_IDS = { screenId: 0, layerId: 1, presetId: 1, inputId: 0, bkgId: 0 };
 function recipeExample(op: Operation): Record<string, unknown> {
-  if (op.checked) return Object.fromEntries(op.params.filter((p) => p.name in KNOWN_IDS).map((p) => [p.name, KNOWN_IDS[p.name as keyof typeof KNOWN_IDS]]));
-  if (!op.recipe) return {};
+  if (!isComposite(op)) return op.checked ? Object.fromEntries(op.params.filter((p) => p.name in KNOWN_IDS).map((p) => [p.name, KNOWN_IDS[p.name as keyof typeof KNOWN_IDS]])) : {};
   return { ...DEVICE[op.platform], ...(RECIPE_DATA[op.id] ?? RECIPE_DATA[op.id.split('.')[1]]) };
 }
 
@@ -270,7 +269,7 @@ describe(`bad input in the Node-RED runtime (${RED_PACKAGE})`, function () {
   it('the nodes, and the editor\'s pickers, cover every catalogue entry', () => {
     const pickers = Object.values(PICKERS).flatMap((byPlatform) => Object.values(byPlatform).map((source) => source.operation));
     // A call made of others covers the calls it makes.
-    const made = targets.flatMap((t) => (t.op.recipe ? [t.op.recipe.call, ...('detail' in t.op.recipe ? [t.op.recipe.detail] : [])] : []));
+    const made = targets.flatMap((t) => (isComposite(t.op) ? Object.values(t.op.calls) : []));
     const covered = new Set([...targets.map((t) => t.op.id), ...pickers, ...made]);
     assert.deepEqual([...OPERATIONS.keys()].filter((id) => !covered.has(id)), []);
   });

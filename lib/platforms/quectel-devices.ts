@@ -3,12 +3,13 @@
 // one call per product where the vendor wants it, one result per device),
 // the latest state (values typed from the thing model, with the device's
 // details) and one property's history (every page, as points in time).
-import type { OpenApiClient } from './client';
-import { ErrorCodes, OpenApiError, invalidInput } from './errors';
-import { getOperation, type Operation, type Recipe } from './operations';
-import { checkValue, decodeValue, encodeValue, readThingModel, type ThingModel, type TslField } from './thing-model';
-import type { CallMeta, CallResult, Platform } from './types';
-import { isPlainObject, kindOf, validateParams } from './validate';
+import type { Caller } from '../caller';
+import { ErrorCodes, OpenApiError, invalidInput } from '../errors';
+import type { CompositeOperation } from '../operations';
+import { checkValue, decodeValue, encodeValue, readThingModel, type ThingModel, type TslField } from '../thing-model';
+import type { CallMeta, CallResult, Platform } from '../types';
+import { isPlainObject, kindOf } from '../validate';
+import type { CompositeRunner } from './platform';
 
 /** One device's outcome of a control call, as msg.payload lists them. */
 export interface DeviceResult {
@@ -24,12 +25,6 @@ interface Device {
   productKey: string;
   deviceKey: string;
 }
-
-/** Where each platform's thing model comes from, and the name it gives the product key. */
-const THING_MODEL: Partial<Record<Platform, { call: string; productKey: string }>> = {
-  'quectel-app': { call: 'quectel-app.exportTsl', productKey: 'pk' },
-  'quectel-saas': { call: 'quectel-saas.exportTsl', productKey: 'productKey' },
-};
 
 /** A thing model that could not be read is asked for again after this long. */
 const RETRY_MODEL_MS = 5 * 60_000;
@@ -47,51 +42,51 @@ interface ModelEntry {
 }
 
 /**
- * Thing models per account client and product, as long as the client lives:
- * at most MAX_MODELS (a message may name any product key), each at most
- * MODEL_MAX_AGE_MS old.
+ * The thing models one account has read, per product: at most MAX_MODELS (a
+ * message may name any product key), each at most MODEL_MAX_AGE_MS old.
  */
-const models = new WeakMap<OpenApiClient, Map<string, ModelEntry>>();
+export class ThingModels {
+  private readonly entries = new Map<string, ModelEntry>();
 
-/** The product's thing model, or undefined when the account cannot read it (the values then go unchecked). */
-export async function thingModel(client: OpenApiClient, productKey: string): Promise<ThingModel | undefined> {
-  const source = THING_MODEL[client.platform];
-  if (!source) return undefined;
-  let byProduct = models.get(client);
-  if (!byProduct) models.set(client, (byProduct = new Map<string, ModelEntry>()));
-  // A Map keeps insertion order: taken out and put back, the entry becomes the most recent.
-  const entry = byProduct.get(productKey) ?? {};
-  byProduct.delete(productKey);
-  byProduct.set(productKey, entry);
-  for (const oldest of byProduct.keys()) {
-    if (byProduct.size <= MAX_MODELS) break;
-    byProduct.delete(oldest);
+  /** `productKey`: the name the model call gives the product key. */
+  constructor(private readonly productKey: 'pk' | 'productKey') {}
+
+  /** The product's thing model, read with `call`, or undefined when the account cannot read it (the values then go unchecked). */
+  async get(caller: Caller, call: string, productKey: string): Promise<ThingModel | undefined> {
+    // A Map keeps insertion order: taken out and put back, the entry becomes the most recent.
+    const entry = this.entries.get(productKey) ?? {};
+    this.entries.delete(productKey);
+    this.entries.set(productKey, entry);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= MAX_MODELS) break;
+      this.entries.delete(oldest);
+    }
+    const now = Date.now();
+    if (entry.model && entry.readAt !== undefined && now - entry.readAt < MODEL_MAX_AGE_MS) return entry.model;
+    if (entry.failedAt !== undefined && now - entry.failedAt < RETRY_MODEL_MS) return undefined;
+    entry.pending ??= caller.call(call, { [this.productKey]: productKey }).then(
+      (result) => {
+        entry.model = readThingModel(result.data);
+        entry.readAt = Date.now();
+        entry.failedAt = undefined;
+        return entry.model;
+      },
+      (err: unknown) => {
+        // A refusal or a bad answer leaves the values unchecked; a missing login or a timeout is the call's own failure.
+        if (err instanceof OpenApiError && (err.refusal || err.code === ErrorCodes.BAD_RESPONSE)) {
+          entry.model = undefined;
+          entry.failedAt = Date.now();
+          return undefined;
+        }
+        // An aged model is still better than none while the vendor cannot be reached; it is asked for again next time.
+        if (entry.model) return entry.model;
+        throw err;
+      },
+    ).finally(() => {
+      entry.pending = undefined;
+    });
+    return entry.pending;
   }
-  const now = Date.now();
-  if (entry.model && entry.readAt !== undefined && now - entry.readAt < MODEL_MAX_AGE_MS) return entry.model;
-  if (entry.failedAt !== undefined && now - entry.failedAt < RETRY_MODEL_MS) return undefined;
-  entry.pending ??= client.call(source.call, { [source.productKey]: productKey }).then(
-    (result) => {
-      entry.model = readThingModel(result.data);
-      entry.readAt = Date.now();
-      entry.failedAt = undefined;
-      return entry.model;
-    },
-    (err: unknown) => {
-      // A refusal or a bad answer leaves the values unchecked; a missing login or a timeout is the call's own failure.
-      if (err instanceof OpenApiError && (err.refusal || err.code === ErrorCodes.BAD_RESPONSE)) {
-        entry.model = undefined;
-        entry.failedAt = Date.now();
-        return undefined;
-      }
-      // An aged model is still better than none while the vendor cannot be reached; it is asked for again next time.
-      if (entry.model) return entry.model;
-      throw err;
-    },
-  ).finally(() => {
-    entry.pending = undefined;
-  });
-  return entry.pending;
 }
 
 /** The devices a control call is for: `devices` (objects or device keys), else productKey and deviceKey. */
@@ -227,19 +222,21 @@ function deviceResults(platform: Platform, data: unknown, devices: Device[]): De
   return devices.map((d) => ({ ...d, ...(found.get(key(d)) ?? { ok: false, message: 'not in the vendor\'s answer' }) }));
 }
 
-async function control(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'control' }>, values: Record<string, unknown>): Promise<CallResult> {
+type Mode = 'property' | 'service' | 'raw';
+
+async function control(client: Caller, op: CompositeOperation, models: ThingModels, mode: Mode, values: Record<string, unknown>): Promise<CallResult> {
   const devices = targets(values);
   const groups = byProduct(devices);
   // Every value is checked, for every product, before anything is sent.
   const texts = new Map<string, string>();
   for (const productKey of groups.keys()) {
-    const model = recipe.mode === 'raw' ? undefined : await thingModel(client, productKey);
-    texts.set(productKey, controlText(recipe.mode, values.data, model, values));
+    const model = mode === 'raw' ? undefined : await models.get(client, op.calls.model, productKey);
+    texts.set(productKey, controlText(mode, values.data, model, values));
   }
   const calls = client.platform === 'quectel-app'
-    ? appControl(recipe.mode, recipe.call, texts.values().next().value as string, devices, values)
-    : saasControl(recipe.mode, recipe.call, texts, devices, values);
-  for (const c of calls) c.params = validateParams(getOperation(c.call)!, c.params);
+    ? appControl(mode, op.calls.control, texts.values().next().value as string, devices, values)
+    : saasControl(mode, op.calls.control, texts, devices, values);
+  for (const c of calls) c.params = client.check(c.call, c.params);
 
   const started = Date.now();
   const results: DeviceResult[] = [];
@@ -299,18 +296,18 @@ function uplinkValues(entries: unknown[], model: ThingModel | undefined): { time
   return out.sort((a, b) => b.time - a.time);
 }
 
-async function latest(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'latest' }>, values: Record<string, unknown>): Promise<CallResult> {
+async function latest(client: Caller, op: CompositeOperation, models: ThingModels, values: Record<string, unknown>): Promise<CallResult> {
   const productKey = String(values.productKey);
   const deviceKey = String(values.deviceKey);
   const wanted = codeFilter(values.codes);
   const started = Date.now();
   const app = client.platform === 'quectel-app';
   const [model, read, detail] = await Promise.all([
-    thingModel(client, productKey),
+    models.get(client, op.calls.model, productKey),
     app
-      ? client.call(recipe.call, { pk: productKey, dk: deviceKey, type: '2', ...(wanted ? { codeList: [...wanted].join(',') } : {}) })
-      : client.call(recipe.call, { productKey, deviceKey, direction: 1, pageNum: 1, pageSize: 100 }),
-    client.call(recipe.detail, app ? { pk: productKey, dk: deviceKey } : { productKey, deviceKey }),
+      ? client.call(op.calls.values, { pk: productKey, dk: deviceKey, type: '2', ...(wanted ? { codeList: [...wanted].join(',') } : {}) })
+      : client.call(op.calls.values, { productKey, deviceKey, direction: 1, pageNum: 1, pageSize: 100 }),
+    client.call(op.calls.detail, app ? { pk: productKey, dk: deviceKey } : { productKey, deviceKey }),
   ]);
   const state: Record<string, unknown> = {};
   if (app) {
@@ -341,16 +338,16 @@ async function latest(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'la
   };
 }
 
-async function history(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'history' }>, values: Record<string, unknown>): Promise<CallResult> {
+async function history(client: Caller, op: CompositeOperation, models: ThingModels, values: Record<string, unknown>): Promise<CallResult> {
   const productKey = String(values.productKey);
   const deviceKey = String(values.deviceKey);
   const code = String(values.code);
-  const model = await thingModel(client, productKey);
+  const model = await models.get(client, op.calls.model, productKey);
   const field: TslField | undefined = model?.properties.get(code);
   if (model && !field) throw invalidInput('code', 'unknownCode', { values: [...model.properties.keys()].join(', ') });
   const pageSize = values.pageSize ?? 100;
   const app = client.platform === 'quectel-app';
-  const paged = await client.callAllPages(recipe.call, app
+  const paged = await client.callAllPages(op.calls.values, app
     ? { pk: productKey, dk: deviceKey, attributeCode: code, startTimestamp: values.startTime, endTimestamp: values.endTime, pageSize }
     : { productKey, deviceKey, beginDateTimp: values.startTime, endDateTimp: values.endTime, direction: 1, pageSize });
   let points: { time: number; value: unknown }[];
@@ -370,16 +367,18 @@ async function history(client: OpenApiClient, recipe: Extract<Recipe, { kind: 'h
   return { data: points, raw: {}, meta: { ...paged.meta, ...(paged.truncated ? { truncated: paged.truncated } : {}) } };
 }
 
-/** Runs a catalogue entry made of other calls; `values` are its own parameters, already checked. */
-export function runRecipe(client: OpenApiClient, op: Operation & { recipe: Recipe }, values: Record<string, unknown>): Promise<CallResult> {
-  const recipe = op.recipe;
-  const withId = (p: Promise<CallResult>) => p.then((r) => ({ ...r, meta: { ...r.meta, operation: op.id } }));
-  switch (recipe.kind) {
-    case 'control':
-      return withId(control(client, recipe, values));
-    case 'latest':
-      return withId(latest(client, recipe, values));
-    case 'history':
-      return withId(history(client, recipe, values));
-  }
+/**
+ * The operations a Quectel account runs from several calls, for one account
+ * client: each keeps its own thing models.
+ */
+export function quectelComposites(platform: 'quectel-app' | 'quectel-saas'): Readonly<Record<string, CompositeRunner>> {
+  const models = new ThingModels(platform === 'quectel-app' ? 'pk' : 'productKey');
+  const runners: Record<string, CompositeRunner> = {
+    writeProperties: (caller, op, values) => control(caller, op, models, 'property', values),
+    callService: (caller, op, values) => control(caller, op, models, 'service', values),
+    sendRaw: (caller, op, values) => control(caller, op, models, 'raw', values),
+    latest: (caller, op, values) => latest(caller, op, models, values),
+    history: (caller, op, values) => history(caller, op, models, values),
+  };
+  return Object.fromEntries(Object.entries(runners).map(([name, run]) => [`${platform}.${name}`, run]));
 }
