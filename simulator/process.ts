@@ -112,7 +112,8 @@ async function runChild(): Promise<void> {
       const o = args as BacklogOptions;
       const now = Date.now();
       const base = { productKey: 'p11pLZ', type: 'MATTR', subtype: 'REPORT', createdAt: now };
-      const bare = JSON.stringify({ ...base, deviceKey: 'D0000', ticket: `${o.ticketPrefix ?? 'b'}${o.count}`, data: { packetId: o.count, kv: { switch: true, brightness: '00' } }, pad: '' });
+      // The shortest message of the lot, without its padding: every one is then at least `bytes` long.
+      const bare = JSON.stringify({ ...base, deviceKey: 'D0000', ticket: `${o.ticketPrefix ?? 'b'}0`, data: { packetId: 0, kv: { switch: true, brightness: '0' } }, pad: '' });
       const pad = 'x'.repeat(Math.max(0, (o.bytes ?? 0) - bare.length));
       for (let i = 0; i < o.count; i++) {
         sim.publish({ ...base, deviceKey: `D${String(i % 10).padStart(4, '0')}`, ticket: `${o.ticketPrefix ?? 'b'}${i}`, data: { packetId: i, kv: { switch: true, brightness: String(i % 100) } }, ...(pad ? { pad } : {}) });
