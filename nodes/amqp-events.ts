@@ -3,6 +3,7 @@
 // which message was seen already, how long to wait before trying again. The
 // quectel-events node puts these together with rhea; the benchmark and the
 // tests use them too.
+import crypto from 'node:crypto';
 import { quectelSaasCredentials } from '../lib/crypto';
 import { checkMessageValue, MAX_MESSAGE_DEPTH } from '../lib/validate';
 
@@ -121,28 +122,61 @@ export function passes(filter: EventFilter, event: QuectelEvent): boolean {
   return true;
 }
 
+/** Bytes of a message id's SHA-256 kept to recognise it: 128 bits, so two ids never meet by chance. */
+export const ID_HASH_BYTES = 16;
+
+/** Node's one-shot hash (20.12 and later): no Hash object per message. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+/** Base64url characters that hold ID_HASH_BYTES bytes. */
+const ID_HASH_CHARS = Math.ceil((ID_HASH_BYTES * 8) / 6);
+
+/** A fixed-size stand-in for a message id of any length: the start of its SHA-256 in base64url (22 characters, 128 bits and more). */
+export function idHash(id: string): string {
+  const digest = oneShot ? oneShot('sha256', id, 'base64url') : crypto.createHash('sha256').update(id).digest('base64url');
+  return digest.slice(0, ID_HASH_CHARS);
+}
+
 /**
  * The ids of messages already handed on, the latest `limit` of them: a message
  * delivered again after a reconnect (the broker never saw the accept) is
- * recognised and only accepted.
+ * recognised and only accepted. Ids are kept as fixed-size hashes, so what
+ * the set holds is bounded by its count alone, however long the tickets a
+ * broker sends.
  */
 export class RecentIds {
-  private readonly ids = new Set<string>();
+  private readonly hashes = new Set<string>();
+  /** The last id hashed and its hash: a check followed by an add of the same id hashes once. */
+  private lastId = '';
+  private lastHash = '';
 
   constructor(private readonly limit = 10_000) {}
 
+  private hash(id: string): string {
+    if (id !== this.lastId || !this.lastHash) {
+      this.lastId = id;
+      this.lastHash = idHash(id);
+    }
+    return this.lastHash;
+  }
+
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.hashes.has(this.hash(id));
   }
 
   add(id: string): void {
-    if (this.ids.has(id)) return;
-    this.ids.add(id);
-    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value as string);
+    const hash = this.hash(id);
+    if (this.hashes.has(hash)) return;
+    this.hashes.add(hash);
+    if (this.hashes.size > this.limit) this.hashes.delete(this.hashes.values().next().value as string);
   }
 
   get size(): number {
-    return this.ids.size;
+    return this.hashes.size;
+  }
+
+  /** What is kept, oldest first: the hashes, never the ids. */
+  stored(): IterableIterator<string> {
+    return this.hashes.values();
   }
 }
 
@@ -153,6 +187,22 @@ export function messageId(event: QuectelEvent, amqpMessageId: unknown): string |
   if (Buffer.isBuffer(amqpMessageId)) return `m:${amqpMessageId.toString('hex')}`;
   return undefined;
 }
+
+/**
+ * The node's clock for connecting, settable (tests shorten it; a flow never
+ * sees it). A link must stay attached for `stableMs` before the reconnect
+ * wait starts again from the first step: a broker that attaches and detaches
+ * at once (a resource limit, another client with the same container id) is
+ * then met with longer and longer waits, not a reconnect every second. The
+ * connection, TLS, SASL, open and attach together get `connectTimeoutMs`:
+ * a peer that accepts the socket and says nothing is given up on.
+ */
+export const EVENTS_TIMING = {
+  stableMs: 30_000,
+  connectTimeoutMs: 30_000,
+  firstBackoffMs: 1000,
+  capBackoffMs: 60_000,
+};
 
 /**
  * Waits before reconnecting: doubling from `firstMs` up to `capMs`, each wait

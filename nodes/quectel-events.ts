@@ -9,9 +9,12 @@
 // sent twice. Reconnection is ours (rhea's own is off): capped, jittered
 // exponential backoff, and the longest wait straight away after a refused
 // login, since the vendor blocks clients that keep trying a wrong secret.
+// The wait starts again from the first step only once a link has stayed up a
+// while (EVENTS_TIMING.stableMs), and a connection that has not reached an
+// attached link within EVENTS_TIMING.connectTimeoutMs is dropped and retried.
 import { create_container, type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import type { ConnectionOptions } from 'rhea';
-import { Backoff, RecentIds, amqpLogin, bodyText, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
+import { Backoff, EVENTS_TIMING, RecentIds, amqpLogin, bodyText, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
 import { Failure } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 
@@ -60,7 +63,7 @@ export = function register(RED: NodeAPI): void {
     const queue = typeof config.queue === 'string' ? config.queue.trim() : '';
     const filter: EventFilter = { productKeys: listOf(config.productKey), deviceKeys: listOf(config.deviceKey), types: listOf(config.types) };
     const seen = new RecentIds();
-    const backoff = new Backoff();
+    const backoff = new Backoff(EVENTS_TIMING.firstBackoffMs, EVENTS_TIMING.capBackoffMs);
 
     let shown = '';
     function status(s: StatusOptions): void {
@@ -92,14 +95,26 @@ export = function register(RED: NodeAPI): void {
     let receiver: Receiver | undefined;
     let timer: NodeJS.Timeout | undefined;
     let countdown: NodeJS.Timeout | undefined;
+    /** Gives up on a connection that has not reached an attached link in time. */
+    let deadline: NodeJS.Timeout | undefined;
+    /** Starts the reconnect waits over once the link has stayed up long enough. */
+    let stable: NodeJS.Timeout | undefined;
     let closing = false;
     /** Set when the broker refused us: the next wait is the longest. */
     let refused: string | undefined;
+    /** Why the last connection was given up on, shown with the wait (not a refusal: the usual waits apply). */
+    let problem: string | undefined;
 
     function clearTimers(): void {
       clearTimeout(timer);
       clearInterval(countdown);
       timer = countdown = undefined;
+    }
+
+    function clearLinkTimers(): void {
+      clearTimeout(deadline);
+      clearTimeout(stable);
+      deadline = stable = undefined;
     }
 
     function scheduleReconnect(): void {
@@ -108,8 +123,9 @@ export = function register(RED: NodeAPI): void {
       const until = Date.now() + wait;
       const show = (): void => {
         const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-        status(refused
-          ? { fill: 'red', shape: 'ring', text: ownText('status.refusedRetry', `${refused} (again in ${seconds} s)`, { reason: refused, seconds }) }
+        const reason = refused ?? problem;
+        status(reason
+          ? { fill: refused ? 'red' : 'yellow', shape: 'ring', text: ownText('status.refusedRetry', `${reason} (again in ${seconds} s)`, { reason, seconds }) }
           : { fill: 'yellow', shape: 'ring', text: ownText('status.reconnecting', `reconnecting in ${seconds} s`, { seconds }) });
       };
       show();
@@ -125,6 +141,7 @@ export = function register(RED: NodeAPI): void {
       if (conn !== connection) return;
       connection = undefined;
       receiver = undefined;
+      clearLinkTimers();
       quiet(conn);
       scheduleReconnect();
     }
@@ -184,6 +201,16 @@ export = function register(RED: NodeAPI): void {
       const conn = container.connect(options as unknown as ConnectionOptions);
       connection = conn;
       refused = undefined;
+      problem = undefined;
+      const timeoutMs = EVENTS_TIMING.connectTimeoutMs;
+      deadline = setTimeout(() => {
+        if (conn !== connection) return;
+        const seconds = Math.round(timeoutMs / 100) / 10;
+        problem = ownText('status.noAnswer', `no answer from the broker within ${seconds} s`, { seconds });
+        // Whatever stage it is in (TCP, TLS, SASL, open, attach), the socket goes: nothing of it is kept.
+        (conn as unknown as { socket?: { destroy(): void } }).socket?.destroy();
+        lost(conn);
+      }, timeoutMs);
       conn.on('connection_error', (context: EventContext) => {
         const { condition, description } = errorText((context as { error?: unknown }).error ?? context.connection.error);
         if (REFUSALS.has(condition)) refused = refusal(condition, description);
@@ -196,7 +223,10 @@ export = function register(RED: NodeAPI): void {
         receiver = link;
         link.on('receiver_open', () => {
           if (conn !== connection) return;
-          backoff.reset();
+          clearTimeout(deadline);
+          deadline = undefined;
+          // Not at once: a broker that attaches and detaches straight away would otherwise be retried every second.
+          stable = setTimeout(() => backoff.reset(), EVENTS_TIMING.stableMs);
           status({ fill: 'green', shape: 'dot', text: ownText('status.connected', 'connected') });
         });
         link.on('receiver_error', (context: EventContext) => {
@@ -224,6 +254,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       clearTimers();
+      clearLinkTimers();
       const conn = connection;
       connection = undefined;
       if (!conn) {

@@ -1,130 +1,312 @@
-// Events per second from the simulator's AMQPS queue into a flow: the
-// quectel-events node (in the real Node-RED runtime, counted at a final
-// node) against a bare rhea client that reads the same queue with the same
-// rule (parse the JSON, hand it on, then accept). Both read a queue filled
-// beforehand, so the number is the consumer's pace, not the producer's.
-//   node dist/scripts/bench-events.js [--n 10000] [--rounds 3]
+// The Quectel SaaS subscription read into a flow, with the broker (the
+// simulator's AMQPS endpoint) in a process of its own, as a user's broker is.
+//
+// 1. Speed: the same backlog (--n messages of --bytes each) is read to the end
+//    once by a bare rhea client and once by the quectel-events node in the
+//    real Node-RED runtime (counted at a final node), with the same rule:
+//    parse the JSON, hand it on, then accept; prefetch 200 for both. The
+//    node's time includes its deploy. One run of each, after a short warm-up
+//    of both; the ratio is node / bare.
+// 2. Memory: in a fresh process holding only Node-RED and the flow, the node
+//    is connected to an empty queue (idle), the broker goes away, a backlog of
+//    --memory-n messages of --bytes each gathers, the broker comes back and
+//    the node reads it to the end. The process's RSS at idle and its peak
+//    while draining; each message must reach the final node exactly once.
+//
+//   node dist/scripts/bench-events.js [--n 50000] [--bytes 2048] [--memory-n 100000]
+//
+// Writes its section of BENCHMARKS.md (between the bench-events markers)
+// unless BENCH_WRITE=0.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { create_container, type EventContext } from 'rhea';
 import { amqpLogin, parseAmqpUrl, parseEvent } from '../nodes/amqp-events';
-import { DEMO, DEMO_QUEUE, startSimulator, type Simulator } from '../simulator';
+import { DEMO, DEMO_QUEUE } from '../simulator';
+import { startSimulatorProcess, type SimulatorProcess } from '../simulator/process';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const FILE = path.join(ROOT, 'BENCHMARKS.md');
+const START = '<!-- bench-events:start -->';
+const END = '<!-- bench-events:end -->';
+const PREFETCH = 200;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  return n;
 }
-// The simulator keeps at most 10,000 messages per queue.
-const N = Math.min(arg('n', 10_000), 10_000);
-const ROUNDS = arg('rounds', 3);
+const N = arg('n', 50_000);
+const BYTES = arg('bytes', 2048);
+const MEMORY_N = arg('memory-n', 100_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function fill(sim: Simulator, n: number): void {
-  for (let i = 0; i < n; i++) {
-    sim.publish({ productKey: 'p11pLZ', deviceKey: `D${i % 10}`, type: 'MATTR', subtype: 'REPORT', createdAt: Date.now(), ticket: `b${Date.now()}-${i}`, data: { packetId: i, kv: { switch: true, brightness: String(i % 100) } } });
+interface RedNode {
+  on(event: 'input', fn: (msg: { payload: { ticket: string } }, send: unknown, done: () => void) => void): void;
+}
+
+interface RedRuntime {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): RedNode | null };
+  events: { once(event: string, fn: () => void): void };
+  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType?: string }): Promise<unknown> } };
+}
+
+interface Red {
+  /** Deploys the flow `quectel-events → junction` against the broker; resolves with the junction, once it is there. */
+  deploy(broker: SimulatorProcess): Promise<RedNode>;
+  /** Deploys an empty flow: the node disconnects, its unaccepted messages go back to the queue. */
+  clear(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Node-RED as a user runs it (the embedded runtime, no editor), with this
+ * package installed in its user directory (a link to this checkout).
+ */
+async function runtime(): Promise<Red> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-openapi-bench-events-'));
+  const pkgDir = path.join(userDir, 'node_modules', '@iot-openapi');
+  fs.mkdirSync(pkgDir, { recursive: true });
+  fs.symlinkSync(ROOT, path.join(pkgDir, 'node-red-nodes'), 'dir');
+  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench-events-user-dir', version: '0.0.0', private: true }));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const red = require(require.resolve(process.env.NODE_RED_PACKAGE || 'node-red', { paths: [ROOT] })) as RedRuntime;
+  const server = http.createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
+  red.init(server, {
+    userDir,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    uiHost: '127.0.0.1',
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
+    editorTheme: { projects: { enabled: false } },
+    telemetry: { enabled: false },
+    logging: { console: { level: 'warn', metrics: false, audit: false } },
+  });
+  // The stored (empty) flows are loaded after start() resolves; a deploy before then would lose its credentials.
+  const loaded = new Promise<void>((resolve) => red.events.once('flows:started', () => resolve()));
+  await red.start();
+  await loaded;
+  const setFlows = (flows: object[]) => red.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+  return {
+    deploy: async (broker) => {
+      await setFlows([
+        { id: 'tab', type: 'tab', label: 'events' },
+        // Credentials inside the nodes, as the editor deploys them.
+        { id: 'acc', type: 'iot-openapi-account', platform: 'quectel-saas', baseUrl: broker.url, credentials: { ...DEMO.quectelSaas } },
+        { id: 'tls', type: 'tls-config', cert: '', key: '', ca: '', verifyservercert: true, credentials: { cadata: broker.amqpCa } },
+        { id: 'ev', z: 'tab', type: 'quectel-events', account: 'acc', url: broker.amqpUrl, queue: DEMO_QUEUE, tls: 'tls', wires: [['end']] },
+        { id: 'end', z: 'tab', type: 'junction', wires: [] },
+      ]);
+      for (;;) {
+        const end = red.nodes.getNode('end');
+        if (end) return end;
+        await sleep(1);
+      }
+    },
+    clear: async () => {
+      await setFlows([]);
+    },
+    stop: async () => {
+      await red.stop();
+      server.close();
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function emptied(broker: SimulatorProcess): Promise<void> {
+  for (;;) {
+    const depth = await broker.queueDepth();
+    if (depth.ready + depth.unacked === 0) return;
+    await sleep(20);
   }
 }
 
-async function drained(sim: Simulator): Promise<void> {
-  while (sim.queueDepth(DEMO_QUEUE).ready + sim.queueDepth(DEMO_QUEUE).unacked > 0) await new Promise((r) => setTimeout(r, 2));
-}
-
-/** Seconds for a bare rhea consumer to take N messages off the queue. */
-async function bare(sim: Simulator): Promise<number> {
-  fill(sim, N);
-  const target = parseAmqpUrl(sim.amqpUrl)!;
+/** Seconds for a bare rhea client to read `n` queued messages: connect, parse, hand on, accept. */
+async function bare(broker: SimulatorProcess, n: number): Promise<number> {
+  const target = parseAmqpUrl(broker.amqpUrl)!;
   const login = amqpLogin(DEMO.quectelSaas.accessKey, DEMO.quectelSaas.accessSecret);
   const started = process.hrtime.bigint();
   const conn = create_container().connect({
-    transport: 'tls', host: target.host, port: target.port, servername: '', ca: sim.amqpCa, reconnect: false,
+    transport: 'tls', host: target.host, port: target.port, servername: '', ca: broker.amqpCa, reconnect: false,
     username: login.username, password: login.password, idle_time_out: 30_000,
   } as never);
   let count = 0;
   const handed: unknown[] = [];
-  conn.on('connection_open', () => {
-    const r = conn.open_receiver({ source: { address: DEMO_QUEUE }, autoaccept: false, credit_window: 200 });
-    r.on('message', (c: EventContext) => {
-      const parsed = parseEvent(c.message!.body);
-      if ('event' in parsed) {
-        handed.push(parsed.event);
-        if (handed.length > 1000) handed.length = 0;
-      }
-      count++;
-      c.delivery!.accept();
+  const done = new Promise<void>((resolve, reject) => {
+    conn.on('connection_error', (c: EventContext) => reject(c.connection.error));
+    conn.on('connection_open', () => {
+      const r = conn.open_receiver({ source: { address: DEMO_QUEUE }, autoaccept: false, credit_window: PREFETCH });
+      r.on('message', (c: EventContext) => {
+        const parsed = parseEvent(c.message!.body);
+        if ('event' in parsed) {
+          handed.push(parsed.event);
+          if (handed.length > 1000) handed.length = 0;
+        }
+        c.delivery!.accept();
+        if (++count === n) resolve();
+      });
     });
   });
-  await drained(sim);
+  await done;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await emptied(broker);
   conn.close();
-  if (count < N) throw new Error(`bare client: ${count} of ${N}`);
+  await sleep(100);
   return seconds;
 }
 
-interface Helper {
-  init(runtimePath: string): void;
-  load(nodes: unknown[], flow: object[], credentials?: object): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): { on(event: string, fn: () => void): void };
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-}
-
-/** Seconds for the quectel-events node to send N messages on to a final node (and accept them). */
-async function throughNode(sim: Simulator, helper: Helper, nodes: unknown[]): Promise<number> {
-  fill(sim, N);
+/** Seconds for the node, from its deploy, to send `n` queued messages on to the final node. */
+async function throughNode(broker: SimulatorProcess, red: Red, n: number): Promise<number> {
   let count = 0;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
   const started = process.hrtime.bigint();
-  await helper.load(nodes, [
-    { id: 'tab', type: 'tab' },
-    { id: 'acc', type: 'iot-openapi-account', platform: 'quectel-saas', baseUrl: sim.url },
-    { id: 'tls', type: 'tls-config', cert: '', key: '', ca: '', verifyservercert: true },
-    { id: 'ev', z: 'tab', type: 'quectel-events', account: 'acc', url: sim.amqpUrl, queue: DEMO_QUEUE, tls: 'tls', wires: [['end']] },
-    { id: 'end', z: 'tab', type: 'helper' },
-  ], { acc: { ...DEMO.quectelSaas }, tls: { cadata: sim.amqpCa } });
-  helper.getNode('end').on('input', () => count++);
-  await drained(sim);
-  while (count < N) await new Promise((r) => setTimeout(r, 1));
+  const end = await red.deploy(broker);
+  end.on('input', (_msg, _send, finished) => {
+    finished();
+    if (++count === n) resolve();
+  });
+  await done;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await helper.unload();
+  await emptied(broker);
+  await red.clear();
   return seconds;
+}
+
+interface MemoryResult {
+  idleMb: number;
+  peakMb: number;
+  seconds: number;
+  distinct: number;
+  duplicates: number;
+}
+
+/** The memory run, in a process of its own (forked with --memory-child): only Node-RED and the flow in it. */
+async function memoryChild(): Promise<void> {
+  const broker = await startSimulatorProcess({ maxQueueLength: MEMORY_N });
+  const red = await runtime();
+  try {
+    const end = await red.deploy(broker);
+    const seen = new Map<string, number>();
+    let duplicates = 0;
+    end.on('input', (msg, _send, finished) => {
+      finished();
+      const before = seen.get(msg.payload.ticket) ?? 0;
+      if (before) duplicates++;
+      seen.set(msg.payload.ticket, before + 1);
+    });
+    // Connected to an empty queue, settled: the idle figure is the median of a second's samples.
+    await sleep(3000);
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      idle.push(process.memoryUsage.rss());
+      await sleep(100);
+    }
+    idle.sort((a, b) => a - b);
+    // An outage: the backlog gathers while the node waits to reconnect.
+    await broker.stopAmqp();
+    await broker.fill({ count: MEMORY_N, bytes: BYTES, ticketPrefix: 'mem-' });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+    const started = Date.now();
+    await broker.startAmqp();
+    for (;;) {
+      const depth = await broker.queueDepth();
+      if (depth.ready + depth.unacked === 0 && seen.size >= MEMORY_N) break;
+      await sleep(100);
+    }
+    clearInterval(sampler);
+    const result: MemoryResult = { idleMb: idle[5] / 2 ** 20, peakMb: peak / 2 ** 20, seconds: (Date.now() - started) / 1000, distinct: seen.size, duplicates };
+    process.send?.(result);
+  } finally {
+    await red.clear().catch(() => undefined);
+    await red.stop();
+    await broker.close();
+  }
+}
+
+function memoryRun(): Promise<MemoryResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--memory-child', '--memory-n', String(MEMORY_N), '--bytes', String(BYTES)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: MemoryResult | undefined;
+    child.on('message', (m: MemoryResult) => (result = m));
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`the memory run ended with ${String(code)} and no result`))));
+  });
+}
+
+async function speed(): Promise<{ bare: number; node: number }> {
+  const broker = await startSimulatorProcess({ maxQueueLength: N });
+  const red = await runtime();
+  try {
+    // Warm-up of both (code compiled, TLS session set up once), then one run each.
+    for (const consumer of [(n: number) => bare(broker, n), (n: number) => throughNode(broker, red, n)]) {
+      await broker.fill({ count: 2000, bytes: BYTES, ticketPrefix: `warm-${Date.now()}-` });
+      await consumer(2000);
+    }
+    await broker.fill({ count: N, bytes: BYTES, ticketPrefix: 'bare-' });
+    const b = N / (await bare(broker, N));
+    await broker.fill({ count: N, bytes: BYTES, ticketPrefix: 'node-' });
+    const n = N / (await throughNode(broker, red, N));
+    return { bare: b, node: n };
+  } finally {
+    await red.stop();
+    await broker.close();
+  }
 }
 
 async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '../..');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const helper = require('node-red-node-test-helper') as Helper;
-  helper.init(require.resolve('node-red', { paths: [root] }));
-  const coreDir = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red', { paths: [root] }))] }));
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const nodes = [
-    require(path.join(root, 'dist', 'nodes', 'iot-openapi-account.js')),
-    require(path.join(root, 'dist', 'nodes', 'quectel-events.js')),
-    require(path.join(coreDir, 'core', 'network', '05-tls.js')),
+  if (process.argv.includes('--memory-child')) return memoryChild();
+  const rates = await speed();
+  const memory = await memoryRun();
+  const ratio = rates.node / rates.bare;
+  const cpu = os.cpus()[0]?.model?.split(' ').slice(0, 2).join(' ') ?? '?';
+  const lines = [
+    `Run of ${new Date().toISOString()}: Node ${process.version}, ${os.cpus().length} CPUs (${cpu}); broker in its own process.`,
+    '',
+    `Speed: a backlog of ${N.toLocaleString('en')} messages of ${BYTES} bytes, read to the end once by each consumer.`,
+    '',
+    '| consumer | events/s |',
+    '|:--|--:|',
+    `| quectel-events node → final node (Node-RED, time from deploy) | ${rates.node.toFixed(0)} |`,
+    `| bare rhea client, accept after handling | ${rates.bare.toFixed(0)} |`,
+    '',
+    `Ratio node/bare: **${ratio.toFixed(2)}**.`,
+    '',
+    `Memory: a backlog of ${MEMORY_N.toLocaleString('en')} messages of ${BYTES} bytes gathered during an outage, read to the end through the flow.`,
+    '',
+    '| Node-RED process RSS idle | peak while draining | over idle | drained in | events/s | reached the final node | doubled |',
+    '|--:|--:|--:|--:|--:|--:|--:|',
+    `| ${memory.idleMb.toFixed(0)} MB | ${memory.peakMb.toFixed(0)} MB | ${(memory.peakMb - memory.idleMb).toFixed(0)} MB | ${memory.seconds.toFixed(1)} s | ${(MEMORY_N / memory.seconds).toFixed(0)} | ${memory.distinct.toLocaleString('en')} | ${memory.duplicates} |`,
   ];
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const sim = await startSimulator({ amqp: true });
-  await helper.startServer();
-  const rates = { node: [] as number[], bare: [] as number[] };
-  try {
-    // Warm-up, then alternate, so that neither gets the warmer process.
-    await bare(sim);
-    await throughNode(sim, helper, nodes);
-    for (let round = 0; round < ROUNDS; round++) {
-      rates.bare.push(N / (await bare(sim)));
-      rates.node.push(N / (await throughNode(sim, helper, nodes)));
-    }
-  } finally {
-    await helper.stopServer();
-    await sim.close();
+  console.log(`\nevents:\n${lines.join('\n')}`);
+  if (process.env.BENCH_WRITE !== '0') writeSection(lines.join('\n'));
+  if (memory.duplicates || memory.distinct !== MEMORY_N) throw new Error('the backlog was not read exactly once');
+}
+
+function writeSection(body: string): void {
+  const text = fs.readFileSync(FILE, 'utf8');
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) {
+    console.log(`bench-events: no ${START} … ${END} in ${path.basename(FILE)}; results not written`);
+    return;
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const node = median(rates.node);
-  const plain = median(rates.bare);
-  console.log(`\nevents: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), N=${N} per run, median of ${ROUNDS} rounds`);
-  console.log('| consumer | events/s | runs |');
-  console.log('|:--|--:|:--|');
-  console.log(`| quectel-events node → final node (Node-RED) | ${node.toFixed(0)} | ${rates.node.map((r) => r.toFixed(0)).join(', ')} |`);
-  console.log(`| bare rhea client, accept after handling | ${plain.toFixed(0)} | ${rates.bare.map((r) => r.toFixed(0)).join(', ')} |`);
-  console.log(`\nratio node/bare: ${(node / plain).toFixed(2)}`);
+  fs.writeFileSync(FILE, text.slice(0, start + START.length) + '\n' + body + '\n' + text.slice(end));
+  console.log(`bench-events: results written to ${path.basename(FILE)}`);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

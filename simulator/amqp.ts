@@ -56,10 +56,12 @@ export interface AmqpCounters {
   refusedLogins: number;
   /** Connections that logged in. */
   connections: number;
+  /** Receiver links attached to a queue (those detached at once by `detachAfterAttach` too). */
+  attached: number;
 }
 
 function emptyCounters(): AmqpCounters {
-  return { delivered: 0, redelivered: 0, accepted: 0, released: 0, rejected: 0, modified: 0, dropped: 0, refusedLogins: 0, connections: 0 };
+  return { delivered: 0, redelivered: 0, accepted: 0, released: 0, rejected: 0, modified: 0, dropped: 0, refusedLogins: 0, connections: 0, attached: 0 };
 }
 
 interface Stored {
@@ -130,6 +132,12 @@ export interface AmqpEndpoint {
   /** Listens again on the same port. */
   start(): Promise<void>;
   addQueue(sub: QueueSubscription): void;
+  /**
+   * A fault: every receiver link is attached and detached straight away
+   * (amqp:resource-limit-exceeded), as a broker does at a limit of consumers
+   * or when a second client comes with the same container id. reset() clears it.
+   */
+  detachAfterAttach: boolean;
   /** Queues a body as given (not JSON, say): what the vendor should never send, to test a consumer with. */
   publishRaw(queue: string, body: string): void;
   /** Messages waiting in a queue, and delivered but not yet accepted. */
@@ -160,6 +168,7 @@ export function checkLogin(username: string, password: string, now: number): str
 }
 
 export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; host?: string; maxQueueLength?: number } = {}): Promise<AmqpEndpoint> {
+  let detachAfterAttach = false;
   const host = opts.host ?? '127.0.0.1';
   const maxLength = opts.maxQueueLength ?? MAX_QUEUE_LENGTH;
   const { cert, key } = selfSignedCertificate();
@@ -291,6 +300,12 @@ export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; hos
       sender.close({ condition: 'amqp:unauthorized-access', description: `queue ${name} belongs to another AccessKey` });
       return;
     }
+    counters.attached++;
+    if (detachAfterAttach) {
+      // Attached (rhea answered the attach before this event), then detached at once.
+      sender.close({ condition: 'amqp:resource-limit-exceeded', description: 'too many consumers' });
+      return;
+    }
     clearTimeout(attachTimers.get(connection));
     attachTimers.delete(connection);
     const consumer: Consumer = { sender, queue, unacked: new Map(), gone: false };
@@ -385,6 +400,12 @@ export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; hos
     stop,
     start,
     addQueue,
+    get detachAfterAttach() {
+      return detachAfterAttach;
+    },
+    set detachAfterAttach(on: boolean) {
+      detachAfterAttach = on;
+    },
     publishRaw: (name, body) => {
       const queue = queues.get(name);
       if (!queue) throw new Error(`no queue ${name}`);
@@ -401,6 +422,7 @@ export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; hos
       }
       addQueue({ queue: DEMO_QUEUE, accessKey: DEMO.quectelSaas.accessKey, productKeys: undefined, types: undefined });
       counters = emptyCounters();
+      detachAfterAttach = false;
     },
     close: async () => {
       sim.subscription.off('message', onMessage);

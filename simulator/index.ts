@@ -47,9 +47,10 @@ export interface SimulatorOptions {
   quiet?: boolean;
   /**
    * The Quectel SaaS message subscription over AMQPS (TLS, SASL PLAIN), with
-   * the queue DEMO_QUEUE. true: a free port; a port number; or false (default): none.
+   * the queue DEMO_QUEUE. true: a free port; `{ port, maxQueueLength }` (each
+   * queue's cap, default MAX_QUEUE_LENGTH); or false (default): none.
    */
-  amqp?: boolean | { port?: number };
+  amqp?: boolean | { port?: number; maxQueueLength?: number };
   /**
    * A per-account rate limit (default none): each account's calls beyond it
    * are refused as its vendor does (Quectel SaaS code 61007, the others HTTP
@@ -100,6 +101,8 @@ export interface Simulator {
   stopAmqp(): Promise<void>;
   /** Listens again on the same port, with the same queues. */
   startAmqp(): Promise<void>;
+  /** A fault of the AMQPS endpoint: each receiver link is detached as soon as it is attached (see AmqpEndpoint). */
+  amqpDetachAfterAttach: boolean;
   /** Adds (or changes) a queue subscription of the AMQPS endpoint. */
   addQueue(sub: QueueSubscription): void;
   /** Queues a body as given (not JSON, say): what the vendor should never send, to test a consumer with. */
@@ -336,7 +339,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let amqp: AmqpEndpoint | undefined;
   if (opts.amqp) {
     try {
-      amqp = await startAmqpEndpoint(sim, { host: opts.host ?? '127.0.0.1', port: typeof opts.amqp === 'object' ? opts.amqp.port : 0 });
+      const given = typeof opts.amqp === 'object' ? opts.amqp : {};
+      amqp = await startAmqpEndpoint(sim, { host: opts.host ?? '127.0.0.1', port: given.port ?? 0, maxQueueLength: given.maxQueueLength });
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw err;
@@ -376,6 +380,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     amqpCa: amqp?.ca ?? '',
     get amqpCounters() {
       return needAmqp().counters;
+    },
+    get amqpDetachAfterAttach() {
+      return amqp?.detachAfterAttach ?? false;
+    },
+    set amqpDetachAfterAttach(on: boolean) {
+      needAmqp().detachAfterAttach = on;
     },
     stopAmqp: () => needAmqp().stop(),
     startAmqp: () => needAmqp().start(),

@@ -1,7 +1,10 @@
 // quectel-events in the real runtime, against the simulator's AMQPS endpoint:
 // events in, filters, a refused login, an outage of the broker in the middle
-// of a stream, and a redeploy in the middle of a delivery.
+// of a stream, a redeploy in the middle of a delivery, a broker that detaches
+// every link at once, and a peer that never answers.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { EVENTS_TIMING } from '../../nodes/amqp-events';
 import { DEMO, DEMO_QUEUE, type Simulator, type SubscriptionMessage } from '../../simulator';
 import { ACCOUNT_IDS, ALL_NODES, RED_PACKAGE, accounts, coreNode, helper, useRuntime } from '../support/red';
 
@@ -39,9 +42,11 @@ describe(`quectel-events (${RED_PACKAGE})`, function () {
   this.timeout(60_000);
   let sim: Simulator;
   useRuntime((s) => (sim = s), { amqp: true });
+  const timing = { ...EVENTS_TIMING };
   afterEach(async () => {
     await helper.unload();
     sim.reset();
+    Object.assign(EVENTS_TIMING, timing);
   });
 
   let flow: object[] = [];
@@ -222,5 +227,71 @@ describe(`quectel-events (${RED_PACKAGE})`, function () {
     await until('an error', () => caught.length === 1 || statuses().some((s) => s.fill === 'red'));
     assert.match(String(statuses().at(-1)?.text), /queue/);
     assert.equal(sim.amqpCounters.connections, 0);
+  });
+
+  /** Real-time milliseconds at which the simulator attached a receiver link, until `count` of them. */
+  async function attachTimes(count: number, timeoutMs = 20_000): Promise<number[]> {
+    const times: number[] = [];
+    let last = sim.amqpCounters.attached;
+    const end = Date.now() + timeoutMs;
+    while (times.length < count) {
+      if (Date.now() > end) throw new Error(`${times.length} of ${count} attaches`);
+      const now = sim.amqpCounters.attached;
+      for (; last < now; last++) times.push(Date.now());
+      await sleep(2);
+    }
+    return times;
+  }
+
+  it('a broker that detaches each link at once: the waits between attempts grow; a link that stays up starts them over', async () => {
+    // The first wait 100 ms, doubling: 50-100, 100-200, 200-400, 400-800, 800-1600 ms.
+    Object.assign(EVENTS_TIMING, { firstBackoffMs: 100, stableMs: 400 });
+    sim.amqpDetachAfterAttach = true;
+    await load();
+    const times = await attachTimes(6);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // Were the wait started over at each attach, every gap would be the first wait and a handshake.
+    assert.ok(gaps[4] >= 800, `the fifth wait is at least 800 ms, not ${gaps[4]} (gaps ${gaps.join(', ')})`);
+    assert.ok(gaps[4] > gaps[0] * 2, `the waits grow (gaps ${gaps.join(', ')})`);
+    assert.equal(received.length, 0);
+
+    // The broker behaves again: a link that stays up longer than stableMs brings the first wait back.
+    sim.amqpDetachAfterAttach = false;
+    await until('connected', connected, 10_000);
+    await sleep(600);
+    await sim.stopAmqp();
+    await sim.startAmqp();
+    const stoppedAt = Date.now();
+    const [again] = await attachTimes(1);
+    // Not started over, the next wait would be 3.2 s at least.
+    assert.ok(again - stoppedAt < 800, `back after the first wait (${again - stoppedAt} ms)`);
+  });
+
+  it('a peer that accepts the connection and never answers: given up after the time-out, said so, tried again', async () => {
+    Object.assign(EVENTS_TIMING, { connectTimeoutMs: 300, firstBackoffMs: 100 });
+    const sockets: Socket[] = [];
+    let closedByClient = 0;
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      // Read and ignore what comes (the TLS hello), so that the client's end is seen.
+      socket.resume();
+      socket.on('close', () => closedByClient++);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      await load({ url: `amqps://127.0.0.1:${port}/quec-open` });
+      await until('given up', () => statuses().some((s) => /no answer from the broker within 0\.3 s/.test(String(s.text))), 5000);
+      const why = statuses().find((s) => /no answer/.test(String(s.text)))!;
+      assert.equal(why.fill, 'yellow');
+      assert.match(String(why.text), /\(again in \d+ s\)$/);
+      await until('tried again', () => sockets.length >= 3, 5000);
+      assert.ok(closedByClient >= 2, `the connections given up on are closed, not left open (${closedByClient} of ${sockets.length})`);
+    } finally {
+      await helper.unload();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

@@ -7,6 +7,7 @@ import { create_container, type Connection, type EventContext } from 'rhea';
 import { sha256Hex } from '../../lib/crypto';
 import { amqpLogin, parseAmqpUrl } from '../../nodes/amqp-events';
 import { checkLogin } from '../../simulator/amqp';
+import { startSimulatorProcess } from '../../simulator/process';
 import { selfSignedCertificate } from '../../simulator/cert';
 import { DEMO, DEMO_QUEUE, startSimulator, type Simulator, type SubscriptionMessage } from '../../simulator';
 
@@ -170,5 +171,58 @@ describe('simulator: Quectel SaaS AMQP subscription', () => {
       assert.equal(sim.queueDepth(DEMO_QUEUE).ready, 10_000);
       assert.equal(sim.amqpCounters.dropped, 5);
     });
+
+    it('as a fault, detaches each receiver link as soon as it is attached, and delivers nothing to it', async () => {
+      sim.amqpDetachAfterAttach = true;
+      sim.publish(message());
+      const c = consume(sim);
+      await c.opened;
+      await until(() => c.error !== undefined);
+      assert.equal(c.error?.condition, 'amqp:resource-limit-exceeded');
+      assert.equal(sim.amqpCounters.attached, 1);
+      assert.deepEqual(c.bodies, []);
+      assert.deepEqual(sim.queueDepth(DEMO_QUEUE), { ready: 1, unacked: 0 });
+      c.conn.close();
+      sim.reset();
+      assert.equal(sim.amqpDetachAfterAttach, false, 'reset clears the fault');
+    });
+  });
+
+  it('runs in a process of its own: a backlog filled there is read here, and the process ends on close', async () => {
+    const broker = await startSimulatorProcess({ maxQueueLength: 20_000 });
+    try {
+      await broker.fill({ count: 12_000, bytes: 512, ticketPrefix: 'p-' });
+      assert.deepEqual(await broker.queueDepth(), { ready: 12_000, unacked: 0 }, 'beyond the default cap of 10,000');
+      const target = parseAmqpUrl(broker.amqpUrl)!;
+      const login = amqpLogin(accessKey, accessSecret);
+      const conn = create_container().connect({
+        transport: 'tls', host: target.host, port: target.port, servername: '', ca: broker.amqpCa, reconnect: false,
+        username: login.username, password: login.password, idle_time_out: 30_000,
+      } as never);
+      conn.on('error', () => undefined);
+      const bodies: string[] = [];
+      conn.on('connection_open', () => {
+        const r = conn.open_receiver({ source: { address: DEMO_QUEUE }, autoaccept: false, credit_window: 1 });
+        r.on('message', (ctx: EventContext) => {
+          bodies.push((ctx.message!.body as { content: Buffer }).content.toString('utf8'));
+          ctx.delivery!.accept();
+          r.close();
+        });
+      });
+      await until(() => bodies.length === 1);
+      const first = JSON.parse(bodies[0]) as SubscriptionMessage;
+      assert.equal(first.ticket, 'p-0');
+      assert.ok(Buffer.byteLength(bodies[0]) >= 512);
+      let accepted = 0;
+      for (let i = 0; i < 100 && accepted === 0; i++) {
+        accepted = (await broker.amqpCounters()).accepted;
+        if (!accepted) await new Promise((r) => setTimeout(r, 20));
+      }
+      conn.close();
+      assert.equal(accepted, 1);
+    } finally {
+      await broker.close();
+    }
+    assert.throws(() => process.kill(broker.pid, 0), 'the process has ended');
   });
 });
