@@ -5,24 +5,15 @@
 // tests use them too.
 import crypto from 'node:crypto';
 import { quectelSaasCredentials } from '../lib/crypto';
+import { knownHost } from '../lib/platforms';
 import { checkMessageValue, MAX_MESSAGE_DEPTH } from '../lib/validate';
 
 /** The largest message body handed to a flow: the vendor's messages are a few kilobytes. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 
-/** The vendor's AMQPS hosts per region (AMQP client access guide: China and Europe). */
-export const AMQP_HOSTS: Record<string, string> = {
-  'iot-api.quectelcn.com': 'amqps://iot-amqp.quectelcn.com:5671/quec-open',
-  'iot-api.acceleronix.io': 'amqps://iot-amqp.acceleronix.io:5671/quec-open',
-};
-
 /** The AMQPS URL of the account's region, from its API host; undefined for any other host (the user gives the URL). */
 export function defaultAmqpUrl(baseUrl: string | undefined): string | undefined {
-  try {
-    return AMQP_HOSTS[new URL(baseUrl ?? '').hostname.toLowerCase()];
-  } catch {
-    return undefined;
-  }
+  return knownHost('quectel-saas', baseUrl)?.amqpUrl;
 }
 
 export interface AmqpTarget {

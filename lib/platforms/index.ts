@@ -8,10 +8,21 @@ import { QUECTEL_DEFAULT_BASE_URL } from './quectel';
 import { quectelAppAdapter } from './quectel-app';
 import { quectelSaasAdapter } from './quectel-saas';
 
-const QUECTEL_HOSTS = [{ name: 'quectelCn', url: QUECTEL_DEFAULT_BASE_URL }, { name: 'quectelEu', url: 'https://iot-api.acceleronix.io' }];
+/** A vendor's host: its API, and where the same account's live events come from (AMQP client access guide). */
+export interface KnownHost {
+  name: string;
+  url: string;
+  /** The AMQPS URL of the SaaS message subscription in this region. */
+  amqpUrl?: string;
+}
+
+const QUECTEL_HOSTS: readonly KnownHost[] = [
+  { name: 'quectelCn', url: QUECTEL_DEFAULT_BASE_URL, amqpUrl: 'amqps://iot-amqp.quectelcn.com:5671/quec-open' },
+  { name: 'quectelEu', url: 'https://iot-api.acceleronix.io', amqpUrl: 'amqps://iot-amqp.acceleronix.io:5671/quec-open' },
+];
 
 /** The hosts each vendor runs, named for an editor's list; the first is what an empty base URL means. */
-export const KNOWN_HOSTS: Readonly<Record<Platform, readonly { name: string; url: string }[]>> = {
+export const KNOWN_HOSTS: Readonly<Record<Platform, readonly KnownHost[]>> = {
   'quectel-app': QUECTEL_HOSTS,
   'quectel-saas': QUECTEL_HOSTS,
   onbright: [{ name: 'onbrightProd', url: ONBRIGHT_DEFAULT_BASE_URL }, { name: 'onbrightTest', url: 'https://aliiot.on-bright.com' }],
@@ -33,5 +44,15 @@ export function createAdapter(ctx: PlatformContext): PlatformAdapter {
       return onbrightAdapter({ ...ctx, config });
     case 'novastar':
       return novastarAdapter({ ...ctx, config });
+  }
+}
+
+/** The known host an account's base URL names (by host name), if any. */
+export function knownHost(platform: Platform, baseUrl: string | undefined): KnownHost | undefined {
+  try {
+    const host = new URL(baseUrl ?? '').hostname.toLowerCase();
+    return KNOWN_HOSTS[platform].find((known) => new URL(known.url).hostname === host);
+  } catch {
+    return undefined;
   }
 }

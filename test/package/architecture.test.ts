@@ -78,4 +78,12 @@ describe('the layout', () => {
     }
     assert.deepEqual(offending, []);
   });
+
+  it('the vendors\' hosts are named only in lib/platforms/', () => {
+    const hosts = /quectelcn\.com|acceleronix\.io|on-bright\.com/;
+    const offending = ['lib', 'nodes', 'editor', 'simulator', 'scripts']
+      .flatMap((dir) => sources(path.join(root, dir)).concat(dir === 'editor' ? [path.join(root, 'editor', 'iot-openapi-editor.js')] : []))
+      .filter((file) => !file.includes(`lib${path.sep}platforms${path.sep}`) && hosts.test(fs.readFileSync(file, 'utf8')));
+    assert.deepEqual(offending.map((f) => path.relative(root, f)), []);
+  });
 });
