@@ -345,6 +345,10 @@ export class AppChannel extends EventEmitter {
     }
     this.token = token;
     this.ws.send(JSON.stringify({ cmd: 'login', data: { token } }));
+    // A login again on an open connection (after a 4008) is bounded like the first.
+    if (!this.connectTimer) {
+      this.connectTimer = setTimeout(() => this.lost(generation, ErrorCodes.ETIMEDOUT, `no login answer within ${this.timing.connectTimeoutMs} ms`), this.timing.connectTimeoutMs);
+    }
   }
 
   /** The channel refused the token: the account drops it, and the channel logs in again with a new one. */
@@ -363,6 +367,7 @@ export class AppChannel extends EventEmitter {
 
   private onLoggedIn(): void {
     clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.loggedIn = true;
     this.stats.logins++;
     this.setStatus({ state: 'online' });
