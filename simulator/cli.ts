@@ -11,13 +11,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const amqpPort = Number(process.env.AMQP_PORT ?? (port === 0 ? 0 : port + 1));
   if (!Number.isInteger(amqpPort) || amqpPort < 0 || amqpPort > 65535) throw new Error(`AMQP_PORT must be a port number, got ${process.env.AMQP_PORT}`);
+  const appWsPort = Number(process.env.APP_WS_PORT ?? (port === 0 ? 0 : port + 2));
+  if (!Number.isInteger(appWsPort) || appWsPort < 0 || appWsPort > 65535) throw new Error(`APP_WS_PORT must be a port number, got ${process.env.APP_WS_PORT}`);
   // RATE_LIMIT: calls a second each account may make (none by default), to try an account's pacing against.
   const rateLimit = process.env.RATE_LIMIT ? Number(process.env.RATE_LIMIT) : undefined;
   if (rateLimit !== undefined && !(rateLimit > 0)) throw new Error(`RATE_LIMIT must be a positive number, got ${process.env.RATE_LIMIT}`);
-  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false, amqp: { port: amqpPort }, rateLimit });
+  const sim = await startSimulator({ port, host: process.env.HOST ?? '127.0.0.1', fixedSmsCode: true, quiet: false, amqp: { port: amqpPort }, appWs: { port: appWsPort }, rateLimit });
   // The certificate is made at start-up: written where a tls-config node can read it as its CA file.
   const caFile = path.join(os.tmpdir(), 'iot-openapi-simulator-ca.pem');
   fs.writeFileSync(caFile, sim.amqpCa);
+  const appWsCaFile = path.join(os.tmpdir(), 'iot-openapi-simulator-app-ws-ca.pem');
+  fs.writeFileSync(appWsCaFile, sim.appWsCa);
 
   const lines = [
     `Vendor API simulator listening on ${sim.url}`,
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
     '',
     `Quectel SaaS message subscription (AMQPS): ${sim.amqpUrl}, queue ${DEMO_QUEUE}`,
     `  its certificate, made at start-up (a tls-config node's CA file): ${caFile}`,
+    `Quectel App WebSocket: ${sim.appWsUrl} (the account's wsUrl)`,
+    `  its certificate: ${appWsCaFile}`,
     '',
     'Demo credentials:',
     `  quectel-app   userDomain ${DEMO.quectelApp.userDomain}, userDomainSecret ${DEMO.quectelApp.userDomainSecret}`,

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SimCore, type Counters, type RecordedRequest, type SubscriptionMessage } from './core';
 import type { EventEmitter } from 'node:events';
 import { startAmqpEndpoint, type AmqpCounters, type AmqpEndpoint, type QueueSubscription } from './amqp';
+import { startAppWsEndpoint, type AppWsEndpoint } from './app-ws';
 import type { AnswerFault, SimulatorFaults } from './faults';
 import { json, nginxPage, springError, JSON_TYPE, type Answer, type Call, type Handler } from './http';
 import { NOVASTAR_ROOT, novastarHandler } from './novastar';
@@ -23,6 +24,8 @@ export { DEMO } from './demo';
 export type { Counters, RecordedRequest, SubscriptionMessage } from './core';
 export { DEMO_QUEUE, AMQP_VHOST, MAX_QUEUE_LENGTH } from './amqp';
 export type { AmqpCounters, QueueSubscription } from './amqp';
+export { APP_WS_CODES, APP_WS_TYPES, APP_WS_PATH, APP_WS_SILENCE_MS } from './app-ws';
+export type { AppWsCounters, AppWsEndpoint, AppWsType } from './app-ws';
 export type { SimulatorFaults, MalformKind, NovastarAnswerSign } from './faults';
 export type { SimState } from './state';
 export type { ApiPlatform, RateLimit } from './rate-limit';
@@ -57,6 +60,11 @@ export interface SimulatorOptions {
    * 429 with Retry-After) and change nothing. A number is `{ perSecond }`.
    */
   rateLimit?: RateLimit | number;
+  /**
+   * The Quectel App WebSocket (wss://…/ws/v1, TLS with its own certificate).
+   * true: a free port; a port number and the silence limit (default 130 s); or false (default): none.
+   */
+  appWs?: boolean | { port?: number; silenceLimitMs?: number };
 }
 
 export interface Simulator {
@@ -111,6 +119,16 @@ export interface Simulator {
   queueDepth(queue: string): { ready: number; unacked: number };
   /** A simulated device reports something: the message goes to every queue whose subscription covers it. */
   publish(message: SubscriptionMessage): void;
+  /** The App WebSocket (wss://127.0.0.1:<port>/ws/v1), '' when started without `appWs`. */
+  readonly appWsUrl: string;
+  /** PEM of the certificate the App WebSocket presents: trust it as the CA. '' without `appWs`. */
+  readonly appWsCa: string;
+  /** The App WebSocket itself: counters, connections, the silence limit, binding and unbinding devices. Throws without `appWs`. */
+  readonly appWs: AppWsEndpoint;
+  /** Drops every App WebSocket connection and stops listening, as an outage would. */
+  stopAppWs(): Promise<void>;
+  /** Listens again on the same port. */
+  startAppWs(): Promise<void>;
   /** The per-account rate limit in force; undefined: none. */
   readonly rateLimit: RateLimit | undefined;
   /** Changes the rate limit at once (a number is `{ perSecond }`; undefined lifts it); every account starts with a full bucket. */
@@ -346,6 +364,21 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       throw err;
     }
   }
+  let appWs: AppWsEndpoint | undefined;
+  if (opts.appWs) {
+    const o = typeof opts.appWs === 'object' ? opts.appWs : {};
+    try {
+      appWs = await startAppWsEndpoint(sim, { host: opts.host ?? '127.0.0.1', port: o.port ?? 0, silenceLimitMs: o.silenceLimitMs });
+    } catch (err) {
+      await amqp?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
+  }
+  const needAppWs = (): AppWsEndpoint => {
+    if (!appWs) throw new Error('the simulator was started without appWs');
+    return appWs;
+  };
   const needAmqp = (): AmqpEndpoint => {
     if (!amqp) throw new Error('the simulator was started without amqp');
     return amqp;
@@ -392,6 +425,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     addQueue: (sub) => needAmqp().addQueue(sub),
     publishRaw: (queue, body) => needAmqp().publishRaw(queue, body),
     queueDepth: (queue) => needAmqp().depth(queue),
+    get appWsUrl() {
+      return appWs?.url ?? '';
+    },
+    appWsCa: appWs?.ca ?? '',
+    get appWs() {
+      return needAppWs();
+    },
+    stopAppWs: () => needAppWs().stop(),
+    startAppWs: () => needAppWs().start(),
     publish: (message) => sim.publish(message),
     get rateLimit() {
       return sim.limiter.current;
@@ -402,9 +444,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     reset: () => {
       sim.reset();
       amqp?.reset();
+      appWs?.reset();
     },
     close: async () => {
       await amqp?.close();
+      await appWs?.close();
       await new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
