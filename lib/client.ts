@@ -1,5 +1,6 @@
 // OpenApiClient: one per account. It validates, signs, sends and reads every
 // call, sharing one session (token) and one HTTP transport per account.
+import { checkAccountSetting } from './accounts';
 import { Clock } from './clock';
 import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery, Transport } from './http';
@@ -94,8 +95,7 @@ export class OpenApiClient {
   constructor(config: AccountConfig, options: ClientOptions = {}) {
     if (!PLATFORMS.includes(config?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
     this.platform = config.platform;
-    const timeout = config.timeout ?? 10_000;
-    if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
+    const timeout = checkAccountSetting('timeout', config.timeout) as number;
     this.timeout = timeout;
     // A copy holding exactly the platform's credentials, each one given: the adapters rely on both.
     const given: Record<string, unknown> = { ...config.credentials };

@@ -22,13 +22,14 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 
 const nodesOut = path.join(dist, 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
-const { editorData, editorNode, fieldRows, credentialRows } = require(path.join(nodesOut, 'editor-data.js'));
+const { editorData, editorNode, fieldRows, accountRows } = require(path.join(nodesOut, 'editor-data.js'));
+const { migrateSettings } = require(path.join(nodesOut, 'migrations.js'));
 const { NODE_SPECS, HAND_WRITTEN_TYPES } = require(path.join(nodesOut, 'specs.js'));
 const texts = (type) => JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
 
-// The account node's editor, with its credential fields.
+// The account node's editor, with its platforms, settings and credential fields (lib/accounts.ts, lib/types.ts).
 const account = fs.readFileSync(path.join(root, 'nodes', 'iot-openapi-account.html'), 'utf8')
-  .replace('<!-- iot-openapi:credentials -->', credentialRows(Object.keys(texts('iot-openapi-account').placeholder)));
+  .replace('<!-- iot-openapi:account -->', accountRows(Object.keys(texts('iot-openapi-account').placeholder)));
 fs.writeFileSync(path.join(nodesOut, 'iot-openapi-account.html'), account);
 // Nodes written by hand (not from the specs) ship their editor as it is.
 for (const type of HAND_WRITTEN_TYPES) fs.copyFileSync(path.join(root, 'nodes', `${type}.html`), path.join(nodesOut, `${type}.html`));
@@ -48,8 +49,10 @@ const resources = path.join(root, 'resources');
 fs.mkdirSync(resources, { recursive: true });
 fs.writeFileSync(
   path.join(resources, 'iot-openapi-editor.js'),
-  '// Made by scripts/build.js from the catalogue (lib/operations.ts, nodes/specs.ts) and editor/iot-openapi-editor.js.\n' +
+  '// Made by scripts/build.js from the catalogue (lib/operations.ts, nodes/specs.ts), the accounts (lib/accounts.ts),\n' +
+    '// the settings migrations (nodes/migrations.ts: the runtime\'s own function) and editor/iot-openapi-editor.js.\n' +
     `window.iotOpenApiEditorData = ${JSON.stringify(editorData())};\n` +
+    `window.iotOpenApiMigrateSettings = ${migrateSettings.toString()};\n` +
     fs.readFileSync(path.join(root, 'editor', 'iot-openapi-editor.js'), 'utf8'),
 );
 for (const dir of ['locales', 'icons']) {
