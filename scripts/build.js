@@ -1,5 +1,6 @@
 // Compiles the TypeScript into dist/ and puts each node's editor files where
-// Node-RED looks for them: dist/nodes/X.html, dist/nodes/locales/<lang>/, dist/nodes/icons/.
+// Node-RED looks for them: dist/nodes/X.html, dist/nodes/locales/<lang>/ (help pages
+// with their shared sections from help/<lang>.html), dist/nodes/icons/.
 // The editor's fields are made from the catalogue here: each node's form rows
 // go into its .html, and resources/iot-openapi-editor.js (served by Node-RED
 // at resources/<package>/) holds the same data and the editor's shared code.
@@ -58,4 +59,26 @@ fs.writeFileSync(
 for (const dir of ['locales', 'icons']) {
   const from = path.join(root, dir);
   if (fs.existsSync(from)) fs.cpSync(from, path.join(nodesOut, dir), { recursive: true });
+}
+// Help pages: the sections every node's help shares (errors, status) are written
+// once per language in help/<lang>.html; a page names the ones it takes on a
+// line of its own, <!-- iot-openapi:help name … -->, and gets them here.
+for (const lang of fs.readdirSync(path.join(root, 'locales'))) {
+  const sections = {};
+  let name;
+  for (const line of fs.readFileSync(path.join(root, 'help', `${lang}.html`), 'utf8').split('\n')) {
+    const start = /^<!-- section: ([\w-]+) -->$/.exec(line);
+    if (start) sections[(name = start[1])] = [];
+    else if (name) sections[name].push(line);
+  }
+  for (const lines of Object.values(sections)) while (lines.length && lines.at(-1) === '') lines.pop();
+  const dir = path.join(nodesOut, 'locales', lang);
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.html'))) {
+    const page = fs.readFileSync(path.join(dir, file), 'utf8').replace(/^<!-- iot-openapi:help ([\w -]+) -->$/gm, (_, names) =>
+      names.split(' ').map((n) => {
+        if (!sections[n]) throw new Error(`locales/${lang}/${file}: no help section "${n}" in help/${lang}.html`);
+        return sections[n].join('\n');
+      }).join('\n'));
+    fs.writeFileSync(path.join(dir, file), page);
+  }
 }

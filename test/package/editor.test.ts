@@ -137,6 +137,16 @@ describe('editor made from the catalogue', () => {
   });
 
   for (const lang of ['en-US', 'zh-CN']) {
+    it(`${lang} help: the sections the pages share (help/${lang}.html) are put in at build, each page in full`, () => {
+      for (const type of ['iot-openapi-account', ...NODE_SPECS.map((s) => s.type), 'quectel-events']) {
+        const source = fs.readFileSync(path.join(root, 'locales', lang, `${type}.html`), 'utf8');
+        const page = built(`locales/${lang}/${type}.html`);
+        assert.ok(!page.includes('iot-openapi:help'), `${type}: no section left out`);
+        assert.equal(page.split('\n').length >= source.split('\n').length, true, type);
+        assert.match(page, /<script type="text\/html" data-help-name="[\w-]+">[\s\S]*<\/script>\s*$/, `${type}: one whole help page`);
+      }
+    });
+
     it(`${lang} help: every parameter a node takes is described, optional exactly where the catalogue says`, () => {
       for (const spec of NODE_SPECS) {
         const help = fs.readFileSync(path.join(root, 'locales', lang, `${spec.type}.html`), 'utf8');
