@@ -380,28 +380,23 @@
         });
     }
 
-    // Settings saved by an older version of the node, brought up to date as the runtime
-    // does it, so opening an old node in the editor shows its values under today's names.
-    function migrate(spec, node) {
-        var from = Number(node.settingsVersion || 0);
-        for (var version = from; version < spec.migrations.length; version++) {
-            var renames = spec.migrations[version];
-            Object.keys(renames).forEach(function (oldName) {
-                ['', 'Type'].forEach(function (suffix) {
-                    if (node[oldName + suffix] !== undefined) {
-                        if (node[renames[oldName] + suffix] === undefined || node[renames[oldName] + suffix] === '') {
-                            node[renames[oldName] + suffix] = node[oldName + suffix];
-                        }
-                        delete node[oldName + suffix];
-                    }
-                });
-            });
-        }
-        node.settingsVersion = spec.migrations.length;
+    // Settings saved by an older version of a node, brought up to date by the runtime's own
+    // function (nodes/migrations.ts, shipped by the build), so opening an old node in the
+    // editor shows its values under today's names.
+    function migrate(type, node) {
+        var migrated = window.iotOpenApiMigrateSettings(DATA.migrations[type] || [{}], node).settings;
+        Object.keys(node).forEach(function (key) {
+            if (!Object.prototype.hasOwnProperty.call(migrated, key)) {
+                delete node[key];
+            }
+        });
+        Object.keys(migrated).forEach(function (key) {
+            node[key] = migrated[key];
+        });
     }
 
     function prepareActionNode(spec, node) {
-        migrate(spec, node);
+        migrate(spec.type, node);
         var form = $('#node-input-account').closest('form');
         spec.params.forEach(function (param) {
             var input = $('#node-input-' + param.prop);
@@ -573,20 +568,120 @@
         return definition;
     }
 
-    // The account's credential fields, as Node-RED registers them.
+    // The account's credential fields, as Node-RED registers them: the vendor's of every platform, and the store's.
     function accountCredentials() {
         var out = {};
+        var fields = DATA.account.storeCredentials.slice();
         Object.keys(DATA.credentials).forEach(function (platform) {
-            DATA.credentials[platform].forEach(function (field) {
-                out[field.name] = { type: field.secret ? 'password' : 'text' };
-            });
+            fields = fields.concat(DATA.credentials[platform]);
+        });
+        fields.forEach(function (field) {
+            out[field.name] = { type: field.secret ? 'password' : 'text' };
         });
         return out;
     }
 
-    // Every credential name, for the Test connection's request.
+    // ---- the account ----------------------------------------------------------
+
+    function accountSetting(name) {
+        return DATA.account.settings.filter(function (s) { return s.name === name; })[0];
+    }
+
+    // A setting's value while the account is open in the dialog, else the saved one; empty is its default.
+    function accountValue(node, name) {
+        var setting = accountSetting(name);
+        var v = setting.kind === 'boolean'
+            ? node[name]
+            : current(node, 'node-config-input-' + name, node[name]);
+        return v === undefined || v === null || v === '' ? setting.default : v;
+    }
+
+    // Whether a setting applies to the account: its platforms, and the setting it depends on (a Redis URL, the Redis store).
+    function settingApplies(setting, node) {
+        var platform = current(node, 'node-config-input-platform', node.platform);
+        if (setting.platforms && setting.platforms.indexOf(platform) === -1) {
+            return false;
+        }
+        return !setting.when || accountValue(node, setting.when.setting) === setting.when.value;
+    }
+
+    function regex(r) {
+        return new RegExp(r.source, r.flags);
+    }
+
+    // Checks one account setting with the runtime's numbers and patterns (lib/accounts.ts): true, or the reason.
+    function checkAccountSetting(setting, node, v) {
+        if (!settingApplies(setting, node)) {
+            return true;
+        }
+        var text = String(v === undefined || v === null ? '' : v).trim();
+        var reason = function () { return own('editor.' + setting.reason, { min: setting.min, max: setting.max }); };
+        if (text === '') {
+            var platform = current(node, 'node-config-input-platform', node.platform);
+            var needed = setting.required === 'always' || (setting.required === 'noDefaultHost' && !(DATA.hosts[platform] || []).length);
+            return needed ? own('editor.' + setting.requiredReason) : true;
+        }
+        if (setting.kind === 'integer') {
+            var n = Number(text);
+            return /^\d+$/.test(text) && n >= setting.min && n <= setting.max ? true : reason();
+        }
+        if (setting.kind === 'rate') {
+            var rate = Number(text);
+            return /^\d+(\.\d+)?$/.test(text) && (rate === 0 || (rate >= setting.min && rate <= setting.max)) ? true : reason();
+        }
+        if (setting.pattern && !regex(setting.pattern).test(text)) {
+            return reason();
+        }
+        // A user or password in a URL would be saved in the flow file.
+        if (setting.noLogin && regex(setting.noLogin).test(text)) {
+            return own('editor.' + setting.loginReason);
+        }
+        return true;
+    }
+
+    // The account's defaults as Node-RED registers them: every setting of lib/accounts.ts with its default and check.
+    function accountDefaults() {
+        var defaults = {
+            name: { value: '' },
+            platform: {
+                value: PLATFORMS[0],
+                required: true,
+                validate: function (v, opt) {
+                    return PLATFORMS.indexOf(v) !== -1 ? true : own('editor.badPlatform');
+                }
+            },
+            settingsVersion: { value: DATA.account.version }
+        };
+        DATA.account.settings.forEach(function (setting) {
+            defaults[setting.name] = { value: setting.default };
+            if (setting.kind !== 'boolean' && setting.kind !== 'choice') {
+                defaults[setting.name].validate = function (v, opt) { return checkAccountSetting(setting, this, v); };
+            }
+        });
+        return defaults;
+    }
+
+    // The first of these settings that the runtime would refuse: what the Test connection says instead of sending, or ''.
+    function accountNotSent(node, names) {
+        var found = '';
+        DATA.account.settings.forEach(function (setting) {
+            var checked = found || names.indexOf(setting.name) === -1 ? true : checkAccountSetting(setting, node, accountValue(node, setting.name));
+            if (checked !== true) {
+                found = setting.notSent ? own('test.' + setting.notSent) : checked;
+            }
+        });
+        return found;
+    }
+
+    // Every vendor credential's name, for the Test connection's request.
     function credentialNames() {
-        return Object.keys(accountCredentials());
+        var names = [];
+        Object.keys(DATA.credentials).forEach(function (platform) {
+            DATA.credentials[platform].forEach(function (field) {
+                names.push(field.name);
+            });
+        });
+        return names;
     }
 
     // The platform a new account starts with: the first one the node it is added from can use.
@@ -614,6 +709,9 @@
         showRows: showRows,
         actionNode: actionNode,
         accountCredentials: accountCredentials,
+        accountDefaults: accountDefaults,
+        accountNotSent: accountNotSent,
+        migrate: migrate,
         credentialNames: credentialNames,
         platformForNewAccount: platformForNewAccount
     };

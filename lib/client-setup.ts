@@ -3,6 +3,7 @@
 // adapter, the token keeper (with the refusal count, shared through Redis or
 // not) and the pacer. OpenApiClient (lib/client.ts) only calls with them.
 import { accountKeys, type AccountKeys } from './account-keys';
+import { checkAccountSetting } from './accounts';
 import { Clock } from './clock';
 import { invalidInput, redactText } from './errors';
 import { Transport } from './http';
@@ -96,8 +97,7 @@ function keysOf(config: AccountConfig, baseUrl: string): AccountKeys {
 /** Checks the account and makes its parts; a bad setting throws INVALID_INPUT before anything is opened. */
 export function setUpClient(given: AccountConfig, options: ClientOptions = {}): ClientParts {
   if (!PLATFORMS.includes(given?.platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
-  const timeout = given.timeout ?? 10_000;
-  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 600_000) throw invalidInput('timeout', 'range', { min: 100, max: 600_000 });
+  const timeout = checkAccountSetting('timeout', given.timeout) as number;
   const config = { ...given, credentials: platformCredentials(given) } as AccountConfig;
   const baseUrl = resolveBaseUrl(config);
   const pacing = checkPacing(options.rateLimit, options.rateQueue);

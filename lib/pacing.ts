@@ -31,6 +31,8 @@ const MAX_SLOWDOWN = 16;
 export const MIN_RATE = 1 / 3600;
 /** The fastest rate an account may be given. */
 export const MAX_RATE = 10_000;
+/** The most calls that may wait for their turn. */
+export const MAX_RATE_QUEUE = 100_000;
 /** The longest a waiting call sleeps before the bucket is asked again (also what is made of Redis's answer). */
 export const MAX_WAIT_MS = 60_000;
 /** With no rate set: the slowest pace "too frequent" answers bring the account to (one call a second). */
@@ -59,7 +61,7 @@ export function checkPacing(rate: unknown, queue: unknown): { rate: number; queu
   const r = rate === undefined || rate === null || rate === '' ? 0 : Number(rate);
   if (!Number.isFinite(r) || r < 0 || r > MAX_RATE || (r > 0 && r < MIN_RATE)) throw invalidInput('rateLimit', 'rateRange', { min: '1/3600', max: MAX_RATE });
   const q = queue === undefined || queue === null || queue === '' ? DEFAULT_RATE_QUEUE : Number(queue);
-  if (!Number.isInteger(q) || q < 0 || q > 100_000) throw invalidInput('rateQueue', 'range', { min: 0, max: 100_000 });
+  if (!Number.isInteger(q) || q < 0 || q > MAX_RATE_QUEUE) throw invalidInput('rateQueue', 'range', { min: 0, max: MAX_RATE_QUEUE });
   return { rate: r, queue: q };
 }
 

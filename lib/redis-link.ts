@@ -47,9 +47,14 @@ export function scrubRedisUrl(url: string): string {
 }
 
 /** Checks a Redis URL (redis:// or rediss://, a host, no user or password); the message never repeats it (it may hold a password). */
+/** What a Redis URL looks like: redis:// or rediss:// and no blank. */
+export const REDIS_URL_PATTERN = /^rediss?:\/\/[^\s]+$/i;
+/** A user or password before the host: `redis://user:pw@host`. */
+export const REDIS_LOGIN_PATTERN = /^rediss?:\/\/[^/?#]*@/i;
+
 export function checkRedisUrl(url: unknown): string {
   const text = typeof url === 'string' ? url.trim() : '';
-  if (!/^rediss?:\/\/[^\s]+$/i.test(text)) throw invalidInput('redisUrl', 'pattern');
+  if (!REDIS_URL_PATTERN.test(text)) throw invalidInput('redisUrl', 'pattern');
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -58,7 +63,7 @@ export function checkRedisUrl(url: unknown): string {
   }
   if (!parsed.hostname) throw invalidInput('redisUrl', 'pattern');
   // A login in the URL would be saved in the flow file and every export of it.
-  if (parsed.username || parsed.password) throw invalidInput('redisUrl', 'loginInUrl');
+  if (parsed.username || parsed.password || REDIS_LOGIN_PATTERN.test(text)) throw invalidInput('redisUrl', 'loginInUrl');
   return text;
 }
 

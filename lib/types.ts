@@ -19,12 +19,16 @@ export const CREDENTIAL_FIELDS = {
 /** How a Quectel App account logs in: with its phone number (default) or its email address. */
 export type LoginBy = 'phone' | 'email';
 
-/** The credentials an account needs: all its platform's, except the login name of the login method it does not use. */
+/** Platforms that log in by one of several names: the credential each login method uses. */
+const LOGIN_NAMES: Partial<Record<Platform, Record<LoginBy, string>>> = { 'quectel-app': { phone: 'phone', email: 'email' } };
+
+/** The credentials an account needs: all its platform's, except the login names of the login methods it does not use. */
 export function requiredCredentials(config: { platform: Platform; loginBy?: LoginBy }): string[] {
   const names = Object.keys(CREDENTIAL_FIELDS[config.platform]);
-  if (config.platform !== 'quectel-app') return names;
-  const unused = config.loginBy === 'email' ? 'phone' : 'email';
-  return names.filter((name) => name !== unused);
+  const byMethod = LOGIN_NAMES[config.platform];
+  if (!byMethod) return names;
+  const used = byMethod[config.loginBy ?? 'phone'];
+  return names.filter((name) => name === used || !Object.values(byMethod).includes(name));
 }
 
 /** The credentials of one platform. */

@@ -10,6 +10,7 @@ import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
 import { Failure, failureLine, hint, localize, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 import type { ActionNodeSpec } from './specs';
+import { migrateSettings, migrationsOf } from './migrations';
 import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName } from './settings';
 
 type Done = (err?: Error) => void;
@@ -31,29 +32,6 @@ function isTrigger(payload: unknown): boolean {
   return payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
 }
 
-/**
- * Brings settings saved by an older version of a node up to date, one
- * migration at a time. A renamed setting carries its value (and its type)
- * over, so renaming a parameter never drops what a user saved.
- */
-export function migrateSettings(spec: ActionNodeSpec, saved: Record<string, unknown>): { settings: Record<string, unknown>; newer: boolean } {
-  const settings = { ...saved };
-  const current = spec.migrations.length;
-  const from = Number(saved.settingsVersion ?? 0);
-  const start = Number.isInteger(from) && from >= 0 ? from : 0;
-  for (let version = start; version < current; version++) {
-    for (const [oldName, newName] of Object.entries(spec.migrations[version])) {
-      for (const suffix of ['', 'Type']) {
-        if (!(oldName + suffix in settings)) continue;
-        if (settings[newName + suffix] === undefined || settings[newName + suffix] === '') settings[newName + suffix] = settings[oldName + suffix];
-        delete settings[oldName + suffix];
-      }
-    }
-  }
-  settings.settingsVersion = current;
-  return { settings, newer: start > current };
-}
-
 export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
   const operationNames = Object.keys(spec.operations);
   // Every parameter any of the node's operations can take, once.
@@ -70,7 +48,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     // Handlers below are closures, not methods: name the node once.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const { settings: config, newer } = migrateSettings(spec, saved);
+    const { settings: config, newer } = migrateSettings(migrationsOf(spec.type), saved);
     if (newer) node.warn(`settings saved by a newer version (${String(saved.settingsVersion)}) of this node; some may not be understood`);
     const account = (typeof config.account === 'string' ? RED.nodes.getNode(config.account) : null) as AccountNode | null;
     const inFlight = new Set<Promise<void>>();

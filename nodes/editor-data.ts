@@ -10,7 +10,12 @@ import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type Platform } from '../li
 import { KNOWN_HOSTS } from '../lib/platforms';
 import { MAX_RATE, MIN_RATE } from '../lib/pacing';
 import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName, TEST_CONNECTION_MAX_MS } from './settings';
-import { NODE_SPECS, specPlatforms, type ActionNodeSpec, type Migration } from './specs';
+import { HAND_WRITTEN_TYPES, NODE_SPECS, specPlatforms, type ActionNodeSpec } from './specs';
+import { migrationsOf, settingsVersion, type Migration } from './migrations';
+import { ACCOUNT_SETTINGS, STORE_CREDENTIAL_FIELDS, STORE_CREDENTIALS_WHEN, type AccountSetting } from '../lib/accounts';
+
+/** The config node's type. */
+const ACCOUNT_TYPE = 'iot-openapi-account';
 
 /** The checks one parameter gets where it applies: `<operation>@<platform>`. */
 export interface EditorRule {
@@ -54,7 +59,6 @@ export interface EditorNode {
   raw: boolean;
   watch?: ActionNodeSpec['watch'];
   version: number;
-  migrations: Migration[];
 }
 
 /** One credential field of an account, as the editor shows it. */
@@ -73,13 +77,61 @@ function accountCredentials(): Record<Platform, CredentialField[]> {
   return out;
 }
 
+/** One setting of the account dialog, as lib/accounts.ts describes it; a pattern as its source and flags. */
+export interface EditorAccountSetting {
+  name: string;
+  kind: AccountSetting['kind'];
+  default: string | number | boolean;
+  platforms?: Platform[];
+  when?: { setting: string; value: string };
+  min?: number;
+  max?: number;
+  pattern?: { source: string; flags: string };
+  noLogin?: { source: string; flags: string };
+  values?: string[];
+  required?: AccountSetting['required'];
+  reason?: string;
+  requiredReason?: string;
+  loginReason?: string;
+  notSent?: string;
+}
+
 export interface EditorData {
   platforms: readonly Platform[];
   credentials: Record<Platform, CredentialField[]>;
   hosts: typeof KNOWN_HOSTS;
   nodes: Record<string, EditorNode>;
-  /** The account's limits the dialog checks as the runtime does: its rate (requests a second; 0 = none) and the Test connection's longest run. */
-  account: { minRate: number; maxRate: number; testMs: number };
+  /**
+   * The account's settings with their checks, its store's credentials, and the
+   * limits of its rate (requests a second; 0 = none) and of the Test connection.
+   */
+  account: {
+    settings: EditorAccountSetting[];
+    storeCredentials: CredentialField[];
+    storeWhen: { setting: string; value: string };
+    minRate: number;
+    maxRate: number;
+    testMs: number;
+    version: number;
+  };
+  /** Every node type's settings migrations (nodes/migrations.ts), for the editor's migrateSettings. */
+  migrations: Record<string, readonly Migration[]>;
+}
+
+const regex = (re: RegExp) => ({ source: re.source, flags: re.flags });
+
+function accountSettingData(s: AccountSetting): EditorAccountSetting {
+  const out: EditorAccountSetting = { name: s.name, kind: s.kind, default: s.default };
+  if (s.platforms) out.platforms = [...s.platforms];
+  if (s.when) out.when = { ...s.when };
+  if (s.min !== undefined) out.min = s.min;
+  if (s.max !== undefined) out.max = s.max;
+  if (s.pattern) out.pattern = regex(s.pattern);
+  if (s.noLogin) out.noLogin = regex(s.noLogin);
+  if (s.values) out.values = [...s.values];
+  for (const key of ['required', 'reason', 'requiredReason', 'loginReason'] as const) if (s[key]) Object.assign(out, { [key]: s[key] });
+  if (s.dialog.notSent) out.notSent = s.dialog.notSent;
+  return out;
 }
 
 function rule(p: ParamSpec): EditorRule {
@@ -127,8 +179,7 @@ export function editorNode(spec: ActionNodeSpec): EditorNode {
     paged: spec.paged === true,
     raw: spec.raw === true,
     ...(spec.watch ? { watch: spec.watch } : {}),
-    version: spec.migrations.length,
-    migrations: spec.migrations,
+    version: settingsVersion(spec.type),
   };
 }
 
@@ -138,7 +189,16 @@ export function editorData(): EditorData {
     credentials: accountCredentials(),
     hosts: KNOWN_HOSTS,
     nodes: Object.fromEntries(NODE_SPECS.map((spec) => [spec.type, editorNode(spec)])),
-    account: { minRate: MIN_RATE, maxRate: MAX_RATE, testMs: TEST_CONNECTION_MAX_MS },
+    account: {
+      settings: ACCOUNT_SETTINGS.map(accountSettingData),
+      storeCredentials: Object.entries(STORE_CREDENTIAL_FIELDS).map(([name, type]) => ({ name, secret: type === 'password' })),
+      storeWhen: { ...STORE_CREDENTIALS_WHEN },
+      minRate: MIN_RATE,
+      maxRate: MAX_RATE,
+      testMs: TEST_CONNECTION_MAX_MS,
+      version: settingsVersion(ACCOUNT_TYPE),
+    },
+    migrations: Object.fromEntries([ACCOUNT_TYPE, ...NODE_SPECS.map((spec) => spec.type), ...HAND_WRITTEN_TYPES].map((type) => [type, migrationsOf(type)])),
   };
 }
 
@@ -244,14 +304,97 @@ export function credentialRows(placeholders: readonly string[] = []): string {
   const rows: string[] = [];
   for (const [platform, fields] of Object.entries(accountCredentials())) {
     for (const field of fields) {
-      // A Quectel App account shows the login name of its login method only (phone or email).
-      const login = platform === 'quectel-app' && (field.name === 'phone' || field.name === 'email') ? ` data-login="${field.name}"` : '';
-      rows.push(
-        `    <div class="form-row" data-platforms="${platform}"${login}>`,
-        `        <label for="node-config-input-${field.name}" ${LABEL}><i class="fa ${field.secret ? 'fa-key' : 'fa-user'}"></i> <span data-i18n="iot-openapi-account.label.${field.name}"></span></label>`,
-        `        <input type="${field.secret ? 'password' : 'text'}" id="node-config-input-${field.name}" style="width:70%"${placeholders.includes(field.name) ? ` data-i18n="[placeholder]iot-openapi-account.placeholder.${field.name}"` : ''}>`,
-        '    </div>',
-      );
+      // A login name that is one of a setting's choices (a Quectel App account's phone or email) shows only while that setting is chosen.
+      const chooser = ACCOUNT_SETTINGS.find((s) => s.kind === 'choice' && s.values!.includes(field.name) && (!s.platforms || s.platforms.includes(platform as Platform)));
+      rows.push(...credentialRow(field, ` data-platforms="${platform}"${chooser ? ` ${whenAttr(chooser.name)}="${field.name}"` : ''}`, placeholders));
+    }
+  }
+  return rows.join('\n');
+}
+
+/** The attribute a row of the account dialog carries to show only while a setting has a value: data-<setting, in lower case>. */
+export function whenAttr(setting: string): string {
+  return `data-${setting.toLowerCase()}`;
+}
+
+/** Where a row of the account dialog shows, as attributes: its platforms, and the setting it depends on. */
+function shownWhere(setting: Pick<AccountSetting, 'platforms' | 'when'>): string {
+  return [
+    setting.platforms ? ` data-platforms="${listAttr(setting.platforms)}"` : '',
+    setting.when ? ` ${whenAttr(setting.when.setting)}="${escape(setting.when.value)}"` : '',
+  ].join('');
+}
+
+/** One row of the account dialog for a setting: a text box (with its unit), a checkbox or a select. */
+function accountSettingRow(setting: AccountSetting, placeholders: readonly string[]): string[] {
+  const id = `node-config-input-${setting.name}`;
+  const label = `        <label for="${id}" ${LABEL}><i class="fa ${setting.dialog.icon}"></i> <span data-i18n="${ACCOUNT_TYPE}.label.${setting.name}"></span></label>`;
+  const placeholder = placeholders.includes(setting.name) ? ` data-i18n="[placeholder]${ACCOUNT_TYPE}.placeholder.${setting.name}"` : '';
+  const row = [`    <div class="form-row"${shownWhere(setting)}>`, label];
+  if (setting.kind === 'boolean') {
+    row.push(
+      `        <input type="checkbox" id="${id}" style="display:inline-block; width:auto; vertical-align:top;">`,
+      `        <label for="${id}" style="width:auto;" data-i18n="${ACCOUNT_TYPE}.label.${setting.name}On"></label>`,
+    );
+  } else if (setting.kind === 'choice') {
+    row.push(
+      `        <select id="${id}" style="width:70%">`,
+      ...setting.values!.map((v) => `            <option value="${escape(v)}" data-i18n="${ACCOUNT_TYPE}.${setting.name}.${escape(v)}"></option>`),
+      '        </select>',
+    );
+  } else if (setting.dialog.unit) {
+    row.push(`        <input type="text" id="${id}" style="width:120px"${placeholder}>`, `        <span data-i18n="${ACCOUNT_TYPE}.label.${setting.dialog.unit}"></span>`);
+  } else {
+    row.push(`        <input type="text" id="${id}" style="width:70%"${placeholder}>`);
+  }
+  row.push('    </div>');
+  return row;
+}
+
+/** A credential's row of the account dialog. */
+function credentialRow(field: CredentialField, where: string, placeholders: readonly string[]): string[] {
+  return [
+    `    <div class="form-row"${where}>`,
+    `        <label for="node-config-input-${field.name}" ${LABEL}><i class="fa ${field.secret ? 'fa-key' : 'fa-user'}"></i> <span data-i18n="${ACCOUNT_TYPE}.label.${field.name}"></span></label>`,
+    `        <input type="${field.secret ? 'password' : 'text'}" id="node-config-input-${field.name}" style="width:70%"${placeholders.includes(field.name) ? ` data-i18n="[placeholder]${ACCOUNT_TYPE}.placeholder.${field.name}"` : ''}>`,
+    '    </div>',
+  ];
+}
+
+/**
+ * The account dialog's rows after its name, made from lib/accounts.ts: the
+ * platform list, one row per setting shown where it applies (its platforms,
+ * the token store), the vendor's credentials of each platform, the Redis
+ * login, and the tips. `placeholders` are the settings and credentials that
+ * have a placeholder text.
+ */
+export function accountRows(placeholders: readonly string[] = []): string {
+  const rows = [
+    '    <div class="form-row">',
+    `        <label for="node-config-input-platform" ${LABEL}><i class="fa fa-cloud"></i> <span data-i18n="${ACCOUNT_TYPE}.label.platform"></span></label>`,
+    '        <select id="node-config-input-platform" style="width:70%">',
+    ...PLATFORMS.map((p) => `            <option value="${p}" data-i18n="iot-openapi.platform.${p}"></option>`),
+    '        </select>',
+    '    </div>',
+  ];
+  for (const setting of ACCOUNT_SETTINGS) {
+    rows.push(...accountSettingRow(setting, placeholders));
+    for (const then of setting.dialog.then ?? []) {
+      if (then === 'preset') {
+        rows.push(
+          '    <div class="form-row" id="iot-openapi-account-preset-row">',
+          `        <label for="iot-openapi-account-preset" ${LABEL}><i class="fa fa-list"></i> <span data-i18n="${ACCOUNT_TYPE}.label.preset"></span></label>`,
+          '        <select id="iot-openapi-account-preset" style="width:70%"></select>',
+          '    </div>',
+        );
+      } else if (then === 'credentials') {
+        rows.push(credentialRows(placeholders));
+      } else if (then === 'storeCredentials') {
+        const where = shownWhere({ when: STORE_CREDENTIALS_WHEN });
+        for (const [name, type] of Object.entries(STORE_CREDENTIAL_FIELDS)) rows.push(...credentialRow({ name, secret: type === 'password' }, where, placeholders));
+      } else {
+        rows.push(`    <div class="form-row form-tips"${shownWhere(setting)}>`, `        <span data-i18n="[html]${ACCOUNT_TYPE}.tip.${then.slice('tip:'.length)}"></span>`, '    </div>');
+      }
     }
   }
   return rows.join('\n');

@@ -5,7 +5,8 @@ import { OpenApiClient, resolveBaseUrl, type ClientOptions } from '../lib/client
 import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, RefusalsUnreadable, type RefusalStore } from '../lib/lockout';
-import { CREDENTIAL_FIELDS, type AccountConfig, type Credentials, type Platform } from '../lib/types';
+import { checkAccountSettings, STORE_CREDENTIAL_FIELDS, type CheckedAccount } from '../lib/accounts';
+import { CREDENTIAL_FIELDS, type AccountConfig, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
@@ -13,13 +14,14 @@ import { PICKERS, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 import { TEST_CONNECTION_MAX_MS } from './settings';
+import { migrateSettings, migrationsOf } from './migrations';
 
 /** The vendor credentials of every platform, as Node-RED's credential store declares them. */
 const VENDOR_CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
   Object.values(CREDENTIAL_FIELDS).flatMap((fields) => Object.entries(fields).map(([name, type]) => [name, { type }])),
 );
 /** The Redis login of the shared token store: any platform's, so not among the vendor's credentials the client checks. */
-const STORE_CREDENTIALS = { redisUsername: { type: 'text' }, redisPassword: { type: 'password' } } as const;
+const STORE_CREDENTIALS = Object.fromEntries(Object.entries(STORE_CREDENTIAL_FIELDS).map(([name, type]) => [name, { type }]));
 const CREDENTIALS: Record<string, { type: 'text' | 'password' }> = { ...VENDOR_CREDENTIALS, ...STORE_CREDENTIALS };
 /** What the editor puts in a password field it has not been given back. */
 const UNCHANGED = '__PWRD__';
@@ -33,36 +35,18 @@ function isVendorAnswer(e: OpenApiError): boolean {
   return e.refusal === true || [ErrorCodes.INVALID_INPUT, ErrorCodes.LOGIN_BACKOFF, ErrorCodes.SIGN_MISMATCH].includes(e.code as never);
 }
 
-/** The account as the editor gave it, unchecked: the client checks the platform and credentials when it is built. */
-function accountConfig(settings: Record<string, unknown>, credentials: Record<string, unknown>): AccountConfig {
-  const timeout = Number(settings.timeout);
-  const country = settings.internationalCode;
-  return {
-    platform: settings.platform as Platform,
-    baseUrl: typeof settings.baseUrl === 'string' ? settings.baseUrl : '',
-    userDomain: typeof settings.userDomain === 'string' ? settings.userDomain : '',
-    internationalCode: country && (typeof country === 'string' || typeof country === 'number') ? String(country) : '86',
-    loginBy: settings.loginBy === 'email' ? 'email' : 'phone',
-    encrypt: settings.encrypt !== false && settings.encrypt !== 'false',
-    verifyAnswerSign: settings.verifyAnswerSign === true || settings.verifyAnswerSign === 'true',
-    timeout: settings.timeout === undefined || settings.timeout === '' ? 10_000 : timeout,
-    credentials: credentials as Credentials,
-  } as AccountConfig;
-}
-
 /** The language of the editor that asks, from its Accept-Language. */
 function editorLanguage(acceptLanguage: string): 'en-US' | 'zh-CN' {
   return /^zh/i.test(acceptLanguage.trim()) ? 'zh-CN' : 'en-US';
 }
 
 /** The account's token store and pacing, as the client takes them. */
-function sharingOptions(settings: Record<string, unknown>, credentials: Record<string, unknown>): Pick<ClientOptions, 'store' | 'rateLimit' | 'rateQueue'> {
+function sharingOptions(checked: CheckedAccount, credentials: Record<string, unknown>): Pick<ClientOptions, 'store' | 'rateLimit' | 'rateQueue'> {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  const store: TokenStoreOptions = settings.tokenStore === 'redis'
-    ? { kind: 'redis', url: text(settings.redisUrl).trim(), username: text(credentials.redisUsername) || undefined, password: text(credentials.redisPassword) || undefined }
+  const store: TokenStoreOptions = checked.tokenStore === 'redis'
+    ? { kind: 'redis', url: checked.redisUrl, username: text(credentials.redisUsername) || undefined, password: text(credentials.redisPassword) || undefined }
     : { kind: 'local' };
-  const number = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
-  return { store, rateLimit: number(settings.rateLimit), rateQueue: number(settings.rateQueue) };
+  return { store, rateLimit: checked.rateLimit, rateQueue: checked.rateQueue };
 }
 
 type Texts = (key: string, vars?: Record<string, unknown>) => string;
@@ -151,8 +135,9 @@ async function connectedAs(client: OpenApiClient, config: AccountConfig): Promis
 }
 
 export = function register(RED: NodeAPI): void {
-  function IotOpenApiAccount(this: AccountNode, settings: Record<string, unknown>) {
-    RED.nodes.createNode(this, settings);
+  function IotOpenApiAccount(this: AccountNode, saved: Record<string, unknown>) {
+    RED.nodes.createNode(this, saved);
+    const { settings } = migrateSettings(migrationsOf('iot-openapi-account'), saved);
     const listeners = new Set<(event: SessionEvent) => void>();
     this.platform = settings.platform as Platform;
     this.watch = (listener) => {
@@ -170,12 +155,13 @@ export = function register(RED: NodeAPI): void {
     });
     try {
       const { redisUsername, redisPassword, ...vendor } = (this.credentials ?? {}) as Record<string, unknown>;
-      const config = accountConfig(settings, vendor);
+      const checked = checkAccountSettings(settings, vendor);
+      const config = checked.config;
       this.baseUrl = resolveBaseUrl(config);
       this.client = new OpenApiClient(config, {
         onEvent: (event) => listeners.forEach((listener) => listener(event)),
         refusals: refusalStore(),
-        ...sharingOptions(settings, { redisUsername, redisPassword }),
+        ...sharingOptions(checked, { redisUsername, redisPassword }),
       });
     } catch (err) {
       this.configError = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.INVALID_INPUT, String(err));
@@ -220,14 +206,14 @@ export = function register(RED: NodeAPI): void {
     const { lang, t, body } = asked;
     const given = (body.credentials ?? {}) as Record<string, unknown>;
     const credentials: Record<string, unknown> = {};
-    const config = accountConfig(body, credentials);
-    // The dialog's timeout limits each call of the test, and the test as a whole ends after TEST_CONNECTION_MAX_MS.
-    if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
+    let config = { platform: body.platform } as AccountConfig;
     let client: OpenApiClient | undefined;
     let guard: NodeJS.Timeout | undefined;
     try {
-      // A calling code is digits only: anything else would be signed and sent as it is.
-      if (config.platform === 'quectel-app' && !/^\d{1,4}$/.test(config.internationalCode ?? '')) throw invalidInput('internationalCode', 'pattern');
+      // Checked as a deployed account is (a calling code, for one, would be signed and sent as it is).
+      config = checkAccountSettings(body, credentials).config;
+      // The dialog's timeout limits each call of the test, and the test as a whole ends after TEST_CONNECTION_MAX_MS.
+      if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
       const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
       const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
       const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};

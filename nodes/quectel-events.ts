@@ -16,6 +16,7 @@ import { create_container, type Connection, type Delivery, type EventContext, ty
 import type { ConnectionOptions } from 'rhea';
 import { Backoff, EVENTS_TIMING, RecentIds, amqpLogin, bodyText, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
 import { Failure } from './i18n';
+import { migrateSettings, migrationsOf } from './migrations';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 
 /** Node-RED's tls-config node: adds its CA, client certificate and checks to socket options. */
@@ -53,8 +54,9 @@ export = function register(RED: NodeAPI): void {
     return typeof found === 'string' && found !== '' && !found.endsWith(key) ? found : fallback;
   }
 
-  function QuectelEvents(this: Node, config: Record<string, unknown>) {
-    RED.nodes.createNode(this, config);
+  function QuectelEvents(this: Node, saved: Record<string, unknown>) {
+    RED.nodes.createNode(this, saved);
+    const config = migrateSettings(migrationsOf('quectel-events'), saved).settings;
     // Handlers below are closures, not methods: name the node once.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;

@@ -1,11 +1,8 @@
-// Every action node, described once: its palette entry, its operations (the
-// catalogue ids per platform), and the version of its settings. The runtime
-// factory, the generated editor and the tests all read this list; nothing
+// Every action node, described once: its palette entry and its operations (the
+// catalogue ids per platform); its settings' versions are in migrations.ts. The
+// runtime factory, the generated editor and the tests all read this list; nothing
 // imports Node-RED here, so the build can read it too.
 import type { Platform } from '../lib/types';
-
-/** Renames from one settings version to the next: old property name → new one. */
-export type Migration = Record<string, string>;
 
 export interface ActionNodeSpec {
   type: string;
@@ -29,40 +26,31 @@ export interface ActionNodeSpec {
     /** The answer is an object of values: send only the values that changed, msg.previous their old ones. */
     changes?: boolean;
   };
-  /**
-   * How saved settings changed: migrations[i] takes settings of version i to
-   * version i + 1. A flow saved before settings carried a version is version
-   * 0. The current version is migrations.length.
-   */
-  migrations: Migration[];
 }
 
 const QUECTEL = { category: 'Quectel', color: '#6fb6e8', icon: 'quectel.svg' } as const;
 const ONBRIGHT = { category: 'On-Bright', color: '#f3b567', icon: 'onbright.svg' } as const;
 const NOVASTAR = { category: 'NovaStar', color: '#9fd49b', icon: 'novastar.svg' } as const;
 
-/** Version 1 is the first with a version: it keeps every name of version 0. */
-const FIRST: Migration[] = [{}];
-
 export const NODE_SPECS: readonly ActionNodeSpec[] = [
   {
-    type: 'quectel-send-sms', ...QUECTEL, migrations: FIRST,
+    type: 'quectel-send-sms', ...QUECTEL,
     operations: { send: { 'quectel-app': 'quectel-app.sendSmsCode' } },
   },
   {
-    type: 'quectel-register-user', ...QUECTEL, migrations: FIRST,
+    type: 'quectel-register-user', ...QUECTEL,
     operations: { register: { 'quectel-app': 'quectel-app.register' } },
   },
   {
-    type: 'quectel-list-devices', ...QUECTEL, paged: true, migrations: FIRST,
+    type: 'quectel-list-devices', ...QUECTEL, paged: true,
     operations: { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
   },
   {
-    type: 'quectel-export-tsl', ...QUECTEL, migrations: FIRST,
+    type: 'quectel-export-tsl', ...QUECTEL,
     operations: { export: { 'quectel-app': 'quectel-app.exportTsl', 'quectel-saas': 'quectel-saas.exportTsl' } },
   },
   {
-    type: 'quectel-control-device', ...QUECTEL, migrations: FIRST,
+    type: 'quectel-control-device', ...QUECTEL,
     operations: {
       writeProperties: { 'quectel-app': 'quectel-app.writeProperties', 'quectel-saas': 'quectel-saas.writeProperties' },
       callService: { 'quectel-app': 'quectel-app.callService', 'quectel-saas': 'quectel-saas.callService' },
@@ -70,7 +58,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
-    type: 'quectel-device-state', ...QUECTEL, migrations: FIRST,
+    type: 'quectel-device-state', ...QUECTEL,
     watch: { operations: ['latest'], minSeconds: 5, defaultSeconds: 30, changes: true },
     operations: {
       latest: { 'quectel-app': 'quectel-app.latest', 'quectel-saas': 'quectel-saas.latest' },
@@ -78,15 +66,15 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
-    type: 'onbright-scan-devices', ...ONBRIGHT, migrations: FIRST,
+    type: 'onbright-scan-devices', ...ONBRIGHT,
     operations: { scan: { onbright: 'onbright.scanDevices' } },
   },
   {
-    type: 'onbright-delete-device', ...ONBRIGHT, migrations: FIRST,
+    type: 'onbright-delete-device', ...ONBRIGHT,
     operations: { delete: { onbright: 'onbright.deleteDevice' } },
   },
   {
-    type: 'onbright-obox', ...ONBRIGHT, migrations: FIRST,
+    type: 'onbright-obox', ...ONBRIGHT,
     operations: {
       add: { onbright: 'onbright.addObox' },
       list: { onbright: 'onbright.listObox' },
@@ -95,11 +83,11 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
-    type: 'onbright-lock-user', ...ONBRIGHT, migrations: FIRST,
+    type: 'onbright-lock-user', ...ONBRIGHT,
     operations: { add: { onbright: 'onbright.addLockUser' }, update: { onbright: 'onbright.updateLockUser' } },
   },
   {
-    type: 'novastar-screen', ...NOVASTAR, migrations: FIRST,
+    type: 'novastar-screen', ...NOVASTAR,
     watch: {
       operations: ['listScreens', 'readScreen', 'listPresets', 'listInputs', 'readDevice', 'currentPreset', 'listBackgrounds', 'readAudio', 'listOutputs', 'readInput'],
       minSeconds: 2,
@@ -125,7 +113,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
-    type: 'novastar-layer', ...NOVASTAR, migrations: FIRST,
+    type: 'novastar-layer', ...NOVASTAR,
     watch: { operations: ['listLayers', 'readLayer'], minSeconds: 2, defaultSeconds: 10 },
     operations: {
       listLayers: { novastar: 'novastar.listLayers' },
@@ -137,7 +125,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
-    type: 'iot-openapi-request', category: 'IoT OpenAPI', color: '#d8bfd8', icon: 'iot-openapi.svg', raw: true, migrations: FIRST,
+    type: 'iot-openapi-request', category: 'IoT OpenAPI', color: '#d8bfd8', icon: 'iot-openapi.svg', raw: true,
     operations: {},
   },
 ];

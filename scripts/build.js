@@ -1,5 +1,6 @@
 // Compiles the TypeScript into dist/ and puts each node's editor files where
-// Node-RED looks for them: dist/nodes/X.html, dist/nodes/locales/<lang>/, dist/nodes/icons/.
+// Node-RED looks for them: dist/nodes/X.html, dist/nodes/locales/<lang>/ (help pages
+// with their shared sections from help/<lang>.html), dist/nodes/icons/.
 // The editor's fields are made from the catalogue here: each node's form rows
 // go into its .html, and resources/iot-openapi-editor.js (served by Node-RED
 // at resources/<package>/) holds the same data and the editor's shared code.
@@ -22,13 +23,14 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 
 const nodesOut = path.join(dist, 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
-const { editorData, editorNode, fieldRows, credentialRows } = require(path.join(nodesOut, 'editor-data.js'));
+const { editorData, editorNode, fieldRows, accountRows } = require(path.join(nodesOut, 'editor-data.js'));
+const { migrateSettings } = require(path.join(nodesOut, 'migrations.js'));
 const { NODE_SPECS, HAND_WRITTEN_TYPES } = require(path.join(nodesOut, 'specs.js'));
 const texts = (type) => JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
 
-// The account node's editor, with its credential fields.
+// The account node's editor, with its platforms, settings and credential fields (lib/accounts.ts, lib/types.ts).
 const account = fs.readFileSync(path.join(root, 'nodes', 'iot-openapi-account.html'), 'utf8')
-  .replace('<!-- iot-openapi:credentials -->', credentialRows(Object.keys(texts('iot-openapi-account').placeholder)));
+  .replace('<!-- iot-openapi:account -->', accountRows(Object.keys(texts('iot-openapi-account').placeholder)));
 fs.writeFileSync(path.join(nodesOut, 'iot-openapi-account.html'), account);
 // Nodes written by hand (not from the specs) ship their editor as it is.
 for (const type of HAND_WRITTEN_TYPES) fs.copyFileSync(path.join(root, 'nodes', `${type}.html`), path.join(nodesOut, `${type}.html`));
@@ -48,11 +50,35 @@ const resources = path.join(root, 'resources');
 fs.mkdirSync(resources, { recursive: true });
 fs.writeFileSync(
   path.join(resources, 'iot-openapi-editor.js'),
-  '// Made by scripts/build.js from the catalogue (lib/operations.ts, nodes/specs.ts) and editor/iot-openapi-editor.js.\n' +
+  '// Made by scripts/build.js from the catalogue (lib/operations.ts, nodes/specs.ts), the accounts (lib/accounts.ts),\n' +
+    '// the settings migrations (nodes/migrations.ts: the runtime\'s own function) and editor/iot-openapi-editor.js.\n' +
     `window.iotOpenApiEditorData = ${JSON.stringify(editorData())};\n` +
+    `window.iotOpenApiMigrateSettings = ${migrateSettings.toString()};\n` +
     fs.readFileSync(path.join(root, 'editor', 'iot-openapi-editor.js'), 'utf8'),
 );
 for (const dir of ['locales', 'icons']) {
   const from = path.join(root, dir);
   if (fs.existsSync(from)) fs.cpSync(from, path.join(nodesOut, dir), { recursive: true });
+}
+// Help pages: the sections every node's help shares (errors, status) are written
+// once per language in help/<lang>.html; a page names the ones it takes on a
+// line of its own, <!-- iot-openapi:help name … -->, and gets them here.
+for (const lang of fs.readdirSync(path.join(root, 'locales'))) {
+  const sections = {};
+  let name;
+  for (const line of fs.readFileSync(path.join(root, 'help', `${lang}.html`), 'utf8').split('\n')) {
+    const start = /^<!-- section: ([\w-]+) -->$/.exec(line);
+    if (start) sections[(name = start[1])] = [];
+    else if (name) sections[name].push(line);
+  }
+  for (const lines of Object.values(sections)) while (lines.length && lines.at(-1) === '') lines.pop();
+  const dir = path.join(nodesOut, 'locales', lang);
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.html'))) {
+    const page = fs.readFileSync(path.join(dir, file), 'utf8').replace(/^<!-- iot-openapi:help ([\w -]+) -->$/gm, (_, names) =>
+      names.split(' ').map((n) => {
+        if (!sections[n]) throw new Error(`locales/${lang}/${file}: no help section "${n}" in help/${lang}.html`);
+        return sections[n].join('\n');
+      }).join('\n'));
+    fs.writeFileSync(path.join(dir, file), page);
+  }
 }

@@ -16,6 +16,7 @@ import { ROOT, startDemo, type Demo, type NodeRedPackage } from '../../scripts/s
 import { APP_CODES, DEMO, NOVASTAR_STATUS, ONBRIGHT_STATUS, SAAS_CODES } from '../../simulator';
 import { NODE_SPECS } from '../../nodes/specs';
 import { CREDENTIAL_FIELDS, requiredCredentials, PLATFORMS as ALL_PLATFORMS, type Platform } from '../../lib/types';
+import { ACCOUNT_SETTINGS as ACCOUNT_SETTING_LIST, STORE_CREDENTIAL_FIELDS, accountSetting } from '../../lib/accounts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -40,16 +41,22 @@ for (const spec of NODE_SPECS) {
 const ACTION_TYPES = NODE_SPECS.map((s) => s.type);
 const ALL_TYPES = ['iot-openapi-account', ...ACTION_TYPES];
 
-/** The account dialog's fields per platform (name and platform always show): its settings and the library's credentials. */
-const ACCOUNT_SETTINGS: Record<Platform, string[]> = {
-  'quectel-app': ['baseUrl', 'userDomain', 'internationalCode', 'loginBy', 'timeout'],
-  'quectel-saas': ['baseUrl', 'timeout'],
-  onbright: ['baseUrl', 'timeout'],
-  novastar: ['baseUrl', 'encrypt', 'verifyAnswerSign', 'timeout'],
-};
+/**
+ * The account dialog's fields per platform (name and platform always show), as lib/accounts.ts describes
+ * them: the settings of the platform (those that depend on another setting, such as the Redis URL, stay
+ * hidden with the defaults) and the library's credentials.
+ */
+const ACCOUNT_SETTINGS = Object.fromEntries(
+  PLATFORMS.map((p) => [p, ACCOUNT_SETTING_LIST.filter((s) => !s.when && (!s.platforms || s.platforms.includes(p))).map((s) => s.name)]),
+) as Record<Platform, string[]>;
 /** What shows by default: a Quectel App account logs in by phone, so its email field stays hidden. */
 const ACCOUNT_FIELDS = Object.fromEntries(PLATFORMS.map((p) => [p, [...ACCOUNT_SETTINGS[p], ...requiredCredentials({ platform: p })]])) as Record<Platform, string[]>;
-const ALL_ACCOUNT_FIELDS = [...new Set([...Object.values(ACCOUNT_FIELDS).flat(), ...ALL_PLATFORMS.flatMap((p) => Object.keys(CREDENTIAL_FIELDS[p]))])];
+const ALL_ACCOUNT_FIELDS = [...new Set([
+  ...Object.values(ACCOUNT_FIELDS).flat(),
+  ...ACCOUNT_SETTING_LIST.map((s) => s.name),
+  ...ALL_PLATFORMS.flatMap((p) => Object.keys(CREDENTIAL_FIELDS[p])),
+  ...Object.keys(STORE_CREDENTIAL_FIELDS),
+])];
 
 // ---------------------------------------------------------------------------
 // The editor's globals, as far as these tests use them (page.evaluate bodies run in the browser).
@@ -375,6 +382,27 @@ describe('editor (headless Chromium)', function () {
       await page.locator('#node-config-input-platform').selectOption(platform);
       assert.deepEqual((await visibleAccountFields(page)).sort(), [...ACCOUNT_FIELDS[platform]].sort(), `fields of ${platform}`);
     }
+
+    // A value the runtime refuses marks its field invalid, with the reason on hovering it: a Redis URL
+    // holding a login (it would be saved in the flow file), and a timeout over the runtime's limit.
+    await page.locator('#node-config-input-tokenStore').selectOption('redis');
+    for (const name of ['redisUrl', ...Object.keys(STORE_CREDENTIAL_FIELDS)]) assert.ok((await visibleAccountFields(page)).includes(name), `${name} shows with a Redis store`);
+    const timeout = accountSetting('timeout');
+    for (const [field, value, reason] of [
+      ['redisUrl', 'redis://:pw@127.0.0.1:6379', accountText('en-US', 'iot-openapi-account.editor.redisLoginInUrl')],
+      ['timeout', '700000', accountText('en-US', 'iot-openapi-account.editor.badTimeout', { min: String(timeout.min), max: String(timeout.max) })],
+    ]) {
+      const input = page.locator(`#node-config-input-${field}`);
+      await input.fill(value);
+      await input.dispatchEvent('change');
+      await page.waitForFunction((id: string) => (globalThis as unknown as EditorGlobals).$(`#${id}`).is('.input-error'), `node-config-input-${field}`, { timeout: WAIT_MS });
+      await input.hover();
+      await page.locator('.red-ui-popover', { hasText: reason }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
+      await page.mouse.move(0, 0);
+    }
+    await fillAccount(page, { redisUrl: '', timeout: String(accountSetting('timeout').default) });
+    await page.locator('#node-config-input-tokenStore').selectOption('local');
+    assert.equal(await page.locator('#node-config-input-timeout').evaluate((el) => el.classList.contains('input-error')), false, 'a timeout in range is valid again');
 
     const good: Record<Platform, Record<string, string>> = {
       'quectel-app': { baseUrl: sim.url, userDomain: DEMO.quectelApp.userDomain, internationalCode: DEMO.quectelApp.internationalCode, phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
