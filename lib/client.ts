@@ -8,6 +8,7 @@ import { setUpClient, type ClientOptions, type ClientParts } from './client-setu
 import { ErrorCodes, OpenApiError, invalidInput, redactError, redactText } from './errors';
 import { encodeQuery } from './http';
 import { getOperation, isComposite, isRepeatable, type AuthMode, type Operation, type VendorCall } from './operations';
+import type { Connected } from './platforms/platform';
 import { RetryBudget, type RetryRule } from './retry-policy';
 import type { TokenSet } from './session';
 import { checkJsonValue, isPlainObject, isUnsafeKey, kindOf, MAX_BODY_BYTES, validateParams } from './validate';
@@ -166,6 +167,11 @@ export class OpenApiClient implements Caller {
     } catch (err) {
       throw this.redact(err);
     }
+  }
+
+  /** Who the account is connected as, after a login: what Test connection shows. */
+  connectedAs(): Promise<Connected> {
+    return this.parts.adapter.connectedAs(this);
   }
 
   /** Cancels timers and every request in flight. */

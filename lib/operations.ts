@@ -1,6 +1,7 @@
 // The catalogue: one entry per vendor call, and the operations made of such
 // calls. It is the single source for parameter checks, for where each
 // parameter goes, and for the editor's fields.
+import { COUNTRY_CODE } from './accounts';
 import type { HttpMethod, Platform } from './types';
 
 export type ParamType = 'string' | 'integer' | 'boolean' | 'array' | 'object';
@@ -99,7 +100,7 @@ const int = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = 
 const req = { required: true } as const;
 
 const PHONE = { pattern: /^\d{5,20}$/ };
-const COUNTRY = { pattern: /^\d{1,4}$/, accountDefault: 'internationalCode' } as const;
+const COUNTRY = { pattern: COUNTRY_CODE, accountDefault: 'internationalCode' } as const;
 const MS_TIMESTAMP = { pattern: /^\d{10,13}$/, format: 'epoch-ms' } as const;
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };

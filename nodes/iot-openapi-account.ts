@@ -78,62 +78,6 @@ function explained(e: OpenApiError, t: Texts): string {
   return (e.reason ? t(`iot-openapi.errors.${e.reason}`, { parameter: e.parameter, ...e.limits }) : '') || e.message;
 }
 
-/** An email address as the Test connection shows it: a***@example.com. */
-function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
-}
-
-/** A phone number as the Test connection shows it: 138****0000. */
-function maskPhone(phone: string): string {
-  const digits = phone.trim();
-  if (digits.length <= 4) return '*'.repeat(digits.length);
-  const keep = digits.length >= 11 ? 3 : Math.min(3, digits.length - 4);
-  return digits.slice(0, keep) + '*'.repeat(digits.length - keep - 4) + digits.slice(-4);
-}
-
-/** A vendor's value shown in the editor: a short single line, or nothing. */
-function shown(value: unknown): string {
-  if (typeof value !== 'string' && typeof value !== 'number') return '';
-  return [...String(value)].map((c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('').trim().slice(0, 64);
-}
-
-/** Who the test logged in as, and what one cheap call more tells: the line the editor shows, and its parts. */
-interface Connected {
-  user: string;
-  devices?: number;
-  model?: string;
-}
-
-async function connectedAs(client: OpenApiClient, config: AccountConfig): Promise<Connected> {
-  switch (config.platform) {
-    case 'quectel-app': {
-      const out: Connected = {
-        user: config.loginBy === 'email' ? maskEmail(shown(config.credentials.email)) : `+${config.internationalCode} ${maskPhone(shown(config.credentials.phone))}`,
-      };
-      // Page 1 with one device: the answer holds the total.
-      const total = Number(((await client.call('quectel-app.listDevices', { page: 1, pageSize: 1 }).catch(() => undefined))?.raw?.data as { total?: unknown } | undefined)?.total);
-      if (Number.isInteger(total) && total >= 0) out.devices = total;
-      return out;
-    }
-    case 'quectel-saas':
-      return { user: shown(config.credentials.accessKey) };
-    case 'onbright':
-      return { user: shown(config.credentials.clientId) };
-    case 'novastar': {
-      const out: Connected = { user: `pId ${shown(config.credentials.pId)}` };
-      const device = (await client.call('novastar.readDevice', { deviceId: 0 }).catch(() => undefined))?.data as Record<string, unknown> | undefined;
-      const name = shown(device?.name);
-      const modelId = shown(device?.modelId);
-      const model = [name, modelId && (name ? `(${modelId})` : modelId)].filter(Boolean).join(' ');
-      if (model) out.model = model;
-      return out;
-    }
-    default:
-      return { user: '' };
-  }
-}
-
 export = function register(RED: NodeAPI): void {
   function IotOpenApiAccount(this: AccountNode, saved: Record<string, unknown>) {
     RED.nodes.createNode(this, saved);
@@ -232,7 +176,7 @@ export = function register(RED: NodeAPI): void {
       guard = setTimeout(() => running.close(), TEST_CONNECTION_MAX_MS);
       await client.testConnection();
       // Best effort: the login worked, whatever these extra calls answer.
-      const who = await connectedAs(client, config);
+      const who = await client.connectedAs();
       const parts = [t('iot-openapi-account.test.okAs', { user: who.user })];
       if (who.devices !== undefined) parts.push(t('iot-openapi-account.test.devices', { count: who.devices }));
       if (who.model) parts.push(t('iot-openapi-account.test.processor', { model: who.model }));

@@ -6,6 +6,7 @@ import { desDecrypt, desEncrypt, novastarSign } from '../crypto';
 import { ErrorCodes, OpenApiError } from '../errors';
 import type { HttpAnswer, NovastarAccount, PreparedRequest } from '../types';
 import { KnownLists } from './novastar-known';
+import { shown, type Connected } from './platform';
 import { httpRetryAfterMs, isHttpTooFrequent, parseJsonObject, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** Calls are `<module>/<action>` under the API root (a leading slash is allowed), all POST with a signed envelope. */
@@ -113,6 +114,15 @@ export function novastarAdapter(ctx: PlatformContext<NovastarAccount>): Platform
     isTimestampRejected: () => false,
     secrets: () => [secretKey],
     user: () => pId,
+    async connectedAs(caller) {
+      const out: Connected = { user: `pId ${shown(pId)}` };
+      const device = (await caller.call('novastar.readDevice', { deviceId: 0 }).catch(() => undefined))?.data as Record<string, unknown> | undefined;
+      const name = shown(device?.name);
+      const modelId = shown(device?.modelId);
+      const model = [name, modelId && (name ? `(${modelId})` : modelId)].filter(Boolean).join(' ');
+      if (model) out.model = model;
+      return out;
+    },
     beforeSend: (caller, op, values) => (op.checked ? known.check(caller, op, values) : Promise.resolve()),
     afterSend: (op) => {
       // A layer added or deleted: the lists are read again before the next checked write.

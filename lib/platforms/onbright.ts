@@ -5,6 +5,7 @@ import { ErrorCodes, OpenApiError } from '../errors';
 import type { AuthMode } from '../operations';
 import type { TokenSet } from '../session';
 import type { HttpAnswer, OnbrightAccount, PreparedRequest } from '../types';
+import { shown } from './platform';
 import { httpRetryAfterMs, isHttpTooFrequent, num, parseJsonObject, REST_RAW_CALLS, sendSigned, str, vendorError, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 export const ONBRIGHT_DEFAULT_BASE_URL = 'https://alicloud.on-bright.com';
@@ -78,6 +79,7 @@ export function onbrightAdapter(ctx: PlatformContext<OnbrightAccount>): Platform
     renewAt: (t: TokenSet) => t.expiresAt - Math.min(60 * 60_000, (t.expiresAt - t.obtainedAt) / 10),
 
     user: () => creds.clientId,
+    connectedAs: () => Promise.resolve({ user: shown(creds.clientId) }),
     secrets: () => [creds.clientSecret, creds.uniqueKey, clientToken, basic().slice('Basic '.length)].filter((s): s is string => !!s),
   };
   return adapter;

@@ -81,6 +81,21 @@ export interface PlatformAdapter extends Partial<Authenticator> {
   beforeSend?(caller: Caller, op: VendorCall, values: Record<string, unknown>): Promise<void>;
   /** A vendor call went through. */
   afterSend?(op: VendorCall): void;
+  /** Who the account logs in as (masked), and what one cheap call more tells: what Test connection shows. */
+  connectedAs(caller: Caller): Promise<Connected>;
+}
+
+/** Who an account is connected as: the user (masked where it is personal), and a device count or the processor's model where a cheap call tells. */
+export interface Connected {
+  user: string;
+  devices?: number;
+  model?: string;
+}
+
+/** A vendor's or user's value as an editor shows it: a short single line, or nothing. */
+export function shown(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') return '';
+  return [...String(value)].map((c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('').trim().slice(0, 64);
 }
 
 /** Parses a JSON object answer, or throws BAD_RESPONSE (or the HTTP status when the body says nothing). */

@@ -6,6 +6,7 @@ import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, APP_TOO_FREQUENT } from './quectel';
 import { quectelComposites } from './quectel-devices';
+import { shown, type Connected } from './platform';
 import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: logging in with phone or email and password, and renewing with the refresh token. */
@@ -137,7 +138,28 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
 
     secrets: () => [creds.password, creds.userDomainSecret, ...sent],
     user: () => (byEmail ? `${userDomain} ${creds.email ?? ''}` : `${userDomain} +${internationalCode} ${creds.phone ?? ''}`),
+    async connectedAs(caller) {
+      const out: Connected = { user: byEmail ? maskEmail(shown(creds.email)) : `+${internationalCode} ${maskPhone(shown(creds.phone))}` };
+      // Page 1 with one device: the answer holds the total.
+      const total = Number(((await caller.call('quectel-app.listDevices', { page: 1, pageSize: 1 }).catch(() => undefined))?.raw?.data as { total?: unknown } | undefined)?.total);
+      if (Number.isInteger(total) && total >= 0) out.devices = total;
+      return out;
+    },
     stopSignal: quectelStopSignal,
   };
   return adapter;
+}
+
+/** An email address as Test connection shows it: a***@example.com. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
+}
+
+/** A phone number as Test connection shows it: 138****0000. */
+export function maskPhone(phone: string): string {
+  const digits = phone.trim();
+  if (digits.length <= 4) return '*'.repeat(digits.length);
+  const keep = digits.length >= 11 ? 3 : Math.min(3, digits.length - 4);
+  return digits.slice(0, keep) + '*'.repeat(digits.length - keep - 4) + digits.slice(-4);
 }

@@ -6,6 +6,7 @@ import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelSaasAccount } from '../types';
 import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, SAAS_TOO_FREQUENT } from './quectel';
 import { quectelComposites } from './quectel-devices';
+import { shown } from './platform';
 import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
 /** The session's own requests: the AccessKey login and its refresh. */
@@ -68,6 +69,7 @@ export function quectelSaasAdapter(ctx: PlatformContext<QuectelSaasAccount>): Pl
 
     secrets: () => [creds.accessSecret, ...(lastPassword ? [lastPassword] : [])],
     user: () => creds.accessKey,
+    connectedAs: () => Promise.resolve({ user: shown(creds.accessKey) }),
     stopSignal: quectelStopSignal,
   };
   return adapter;
