@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DEMO, type Simulator } from '../../simulator';
 import type { Platform } from '../../lib/types';
 import { ALL_NODES, RED_PACKAGE, coreNode, helper, useRuntime } from '../support/red';
+import { DEMO_CREDENTIALS } from '../support/accounts';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DIR = path.join(ROOT, 'examples');
@@ -17,12 +18,7 @@ const examples = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
 const ACTION_TYPES = new Set(Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes as object).filter((t) => t !== 'iot-openapi-account'));
 
 function credentialsFor(platform: Platform): Record<string, string> {
-  switch (platform) {
-    case 'quectel-app': return { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret };
-    case 'quectel-saas': return { ...DEMO.quectelSaas };
-    case 'onbright': return { ...DEMO.onbright };
-    case 'novastar': return { ...DEMO.novastar };
-  }
+  return { ...DEMO_CREDENTIALS[platform] };
 }
 
 describe('example flows', () => {

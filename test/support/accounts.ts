@@ -7,6 +7,14 @@ type AccountOf<P extends Platform> = Extract<AccountConfig, { platform: P }>;
 /** Settings and credentials to change on a demo account: any of them, wrong ones too, as a test needs. */
 export type AccountOverrides = Omit<Partial<QuectelAppAccount>, 'platform' | 'credentials'> & Omit<Partial<NovastarAccount>, 'platform' | 'credentials'> & { credentials?: Record<string, string> };
 
+/** The simulator's demo credentials of each platform, exactly the account's credential fields. */
+export const DEMO_CREDENTIALS = {
+  'quectel-app': { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
+  'quectel-saas': { accessKey: DEMO.quectelSaas.accessKey, accessSecret: DEMO.quectelSaas.accessSecret },
+  onbright: { clientId: DEMO.onbright.clientId, clientSecret: DEMO.onbright.clientSecret, uniqueKey: DEMO.onbright.uniqueKey },
+  novastar: { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey },
+} as const satisfies Record<Platform, Record<string, string>>;
+
 export function demoAccount<P extends Platform>(sim: Simulator, platform: P, overrides: AccountOverrides = {}): AccountOf<P> {
   const base: { [Q in Platform]: AccountOf<Q> } = {
     'quectel-app': {
@@ -14,11 +22,11 @@ export function demoAccount<P extends Platform>(sim: Simulator, platform: P, ove
       baseUrl: sim.url,
       userDomain: DEMO.quectelApp.userDomain,
       internationalCode: DEMO.quectelApp.internationalCode,
-      credentials: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
+      credentials: DEMO_CREDENTIALS['quectel-app'],
     },
-    'quectel-saas': { platform: 'quectel-saas', baseUrl: sim.url, credentials: { ...DEMO.quectelSaas } },
-    onbright: { platform: 'onbright', baseUrl: sim.url, credentials: { ...DEMO.onbright } },
-    novastar: { platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, credentials: { ...DEMO.novastar } },
+    'quectel-saas': { platform: 'quectel-saas', baseUrl: sim.url, credentials: DEMO_CREDENTIALS['quectel-saas'] },
+    onbright: { platform: 'onbright', baseUrl: sim.url, credentials: DEMO_CREDENTIALS.onbright },
+    novastar: { platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, credentials: DEMO_CREDENTIALS.novastar },
   };
   const account: AccountOf<P> = base[platform];
   return { ...account, ...overrides, credentials: { ...account.credentials, ...overrides.credentials } };
