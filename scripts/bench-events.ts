@@ -19,11 +19,11 @@
 // unless BENCH_WRITE=0.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { create_container, type EventContext } from 'rhea';
 import { amqpLogin, parseAmqpUrl, parseEvent } from '../nodes/amqp-events';
+import { startEmbeddedRed } from './embedded-red';
 import { DEMO, DEMO_QUEUE } from '../simulator';
 import { startSimulatorProcess, type SimulatorProcess } from '../simulator/process';
 
@@ -48,15 +48,6 @@ interface RedNode {
   on(event: 'input', fn: (msg: { payload: { ticket: string } }, send: unknown, done: () => void) => void): void;
 }
 
-interface RedRuntime {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): RedNode | null };
-  events: { once(event: string, fn: () => void): void };
-  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType?: string }): Promise<unknown> } };
-}
-
 interface Red {
   /** Deploys the flow `quectel-events → junction` against the broker; resolves with the junction, once it is there. */
   deploy(broker: SimulatorProcess): Promise<RedNode>;
@@ -70,35 +61,7 @@ interface Red {
  * package installed in its user directory (a link to this checkout).
  */
 async function runtime(): Promise<Red> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-openapi-bench-events-'));
-  const pkgDir = path.join(userDir, 'node_modules', '@iot-openapi');
-  fs.mkdirSync(pkgDir, { recursive: true });
-  fs.symlinkSync(ROOT, path.join(pkgDir, 'node-red-nodes'), 'dir');
-  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench-events-user-dir', version: '0.0.0', private: true }));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const red = require(require.resolve(process.env.NODE_RED_PACKAGE || 'node-red', { paths: [ROOT] })) as RedRuntime;
-  const server = http.createServer((_req, res) => {
-    res.statusCode = 404;
-    res.end();
-  });
-  red.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    uiHost: '127.0.0.1',
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false } },
-    telemetry: { enabled: false },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
-  // The stored (empty) flows are loaded after start() resolves; a deploy before then would lose its credentials.
-  const loaded = new Promise<void>((resolve) => red.events.once('flows:started', () => resolve()));
-  await red.start();
-  await loaded;
+  const { red, stop } = await startEmbeddedRed('bench-events');
   const setFlows = (flows: object[]) => red.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
   return {
     deploy: async (broker) => {
@@ -111,7 +74,7 @@ async function runtime(): Promise<Red> {
         { id: 'end', z: 'tab', type: 'junction', wires: [] },
       ]);
       for (;;) {
-        const end = red.nodes.getNode('end');
+        const end = red.nodes.getNode('end') as RedNode | null;
         if (end) return end;
         await sleep(1);
       }
@@ -119,11 +82,7 @@ async function runtime(): Promise<Red> {
     clear: async () => {
       await setFlows([]);
     },
-    stop: async () => {
-      await red.stop();
-      server.close();
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

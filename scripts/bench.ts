@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import axios from 'axios';
+import { startEmbeddedRed } from './embedded-red';
 
 // ---------------------------------------------------------------- settings
 
@@ -196,13 +197,6 @@ interface RedNode {
   on(event: 'input', fn: (msg: RedMsg, send: (m: RedMsg) => void, done: (err?: Error) => void) => void): void;
 }
 
-interface RedRuntime {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): RedNode | null };
-  version(): string;
-}
 
 /** A function node's code as a user writes it: log in once (node:crypto), keep the token in context, set the header. */
 function userFunctionCode(baseUrl: string, demo: SimInfo['demo']): string {
@@ -303,13 +297,13 @@ function flowFor(sim: SimInfo): { flows: object[]; credentials: Record<string, o
 }
 
 interface Harness {
-  red: RedRuntime;
   nodeRedVersion: string;
   src1: RedNode;
   src2: RedNode;
   /** Two hops through the runtime and nothing else. */
   route0: RedNode;
-  userDir: string;
+  /** Stops Node-RED and removes its user directory. */
+  stop(): Promise<void>;
 }
 
 let runCounter = 0;
@@ -318,44 +312,14 @@ let runCounter = 0;
 let onComplete: ((msg: RedMsg, failure?: string) => void) | undefined;
 
 async function startNodeRed(sim: SimInfo): Promise<Harness> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-openapi-bench-'));
-  // The package as a user installs it: userDir/node_modules/<name> (a link to this checkout).
-  const pkgDir = path.join(userDir, 'node_modules', '@iot-openapi');
-  fs.mkdirSync(pkgDir, { recursive: true });
-  fs.symlinkSync(ROOT, path.join(pkgDir, 'node-red-nodes'), 'dir');
   const { flows, credentials } = flowFor(sim);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench-user-dir', version: '0.0.0', private: true }));
-
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const red = require('node-red') as RedRuntime;
-  const server = http.createServer((_req, res) => {
-    res.statusCode = 404;
-    res.end();
-  });
-  red.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    uiHost: '127.0.0.1',
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    httpRequestTimeout: 10_000,
-    functionExternalModules: true,
-    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false } },
-    telemetry: { enabled: false },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
-  await red.start();
+  const { red, stop } = await startEmbeddedRed('bench', flows, credentials, { httpRequestTimeout: 10_000, functionExternalModules: true });
 
   // Flows start after start() resolves; wait for the nodes, bounded.
   const deadline = Date.now() + 30_000;
   for (;;) {
     const ids = ['src1', 'list', 'sink1', 'src2', 'fn', 'req', 'sink2', 'errsink', 'route0', 'route2'];
-    const nodes = ids.map((id) => red.nodes.getNode(id));
+    const nodes = ids.map((id) => red.nodes.getNode(id) as RedNode | null);
     if (nodes.every(Boolean)) {
       const [src1, , sink1, src2, , , sink2, errsink, route0, route2] = nodes as RedNode[];
       for (const sink of [sink1, route2]) {
@@ -375,7 +339,7 @@ async function startNodeRed(sim: SimInfo): Promise<Harness> {
         onComplete?.(msg, String(error?.code ?? error?.message ?? 'error'));
         done();
       });
-      return { red, nodeRedVersion: red.version(), src1, src2, route0, userDir };
+      return { nodeRedVersion: red.version(), src1, src2, route0, stop };
     }
     if (Date.now() > deadline) throw new Error(`Node-RED did not start the flow within 30 s (missing: ${ids.filter((_, i) => !nodes[i]).join(', ')})`);
     await new Promise((r) => setTimeout(r, 50));
@@ -923,8 +887,7 @@ async function main(): Promise<void> {
   const cleanup = async (): Promise<void> => {
     floor?.close();
     if (harness) {
-      await harness.red.stop().catch(() => undefined);
-      fs.rmSync(harness.userDir, { recursive: true, force: true });
+      await harness.stop().catch(() => undefined);
     }
     await sim?.stop();
   };
