@@ -313,40 +313,35 @@ export async function startAppWsEndpoint(sim: SimCore, opts: { port?: number; ho
     write(conn, { cmd: 'login_resp', data: { code: 1, msg: 'succ' } });
   }
 
-  function subscribe(conn: Connection, data: unknown, text: string): void {
+  /** A request naming devices (subscribe, unsubscribe): checked as a whole, then one result per device. */
+  function perDevice(conn: Connection, data: unknown, text: string, answer: string, judge: (item: Record<string, unknown>, productKey: string, deviceKey: string) => number): void {
     if (!loggedIn(conn, text)) return;
     if (data === undefined || data === null || (Array.isArray(data) && data.length === 0)) return errorFrame(conn, APP_WS_CODES.NO_DATA, text);
     if (!Array.isArray(data) || !data.every(isPlain)) return errorFrame(conn, APP_WS_CODES.BAD_DATA, text);
     const results = (data as Record<string, unknown>[]).map((item) => {
       const keys = checkKeys(item);
-      const echo = { productKey: item.productKey, deviceKey: item.deviceKey };
-      const result = (code: number) => ({ ...echo, code, msg: TEXT[code] });
-      if ('code' in keys) return result(keys.code);
+      const code = 'code' in keys ? keys.code : judge(item, keys.productKey, keys.deviceKey);
+      return { productKey: item.productKey, deviceKey: item.deviceKey, code, msg: TEXT[code] };
+    });
+    write(conn, { cmd: answer, data: results });
+  }
+
+  function subscribe(conn: Connection, data: unknown, text: string): void {
+    perDevice(conn, data, text, 'subscribe_resp', (item, productKey, deviceKey) => {
       const types = item.messageType;
-      if (types === undefined || types === null || (Array.isArray(types) && types.length === 0)) return result(APP_WS_CODES.NO_MESSAGE_TYPE);
-      if (!Array.isArray(types) || !types.every((t) => (APP_WS_TYPES as readonly unknown[]).includes(t))) return result(APP_WS_CODES.BAD_TYPE);
-      if (!bound(conn.uid!, keys.productKey, keys.deviceKey)) return result(APP_WS_CODES.NOT_BOUND);
-      const id = deviceId(keys.productKey, keys.deviceKey);
+      if (types === undefined || types === null || (Array.isArray(types) && types.length === 0)) return APP_WS_CODES.NO_MESSAGE_TYPE;
+      if (!Array.isArray(types) || !types.every((t) => (APP_WS_TYPES as readonly unknown[]).includes(t))) return APP_WS_CODES.BAD_TYPE;
+      if (!bound(conn.uid!, productKey, deviceKey)) return APP_WS_CODES.NOT_BOUND;
+      const id = deviceId(productKey, deviceKey);
       const set = conn.subs.get(id) ?? new Set<string>();
       for (const t of types as string[]) set.add(t);
       conn.subs.set(id, set);
-      return result(1);
+      return 1;
     });
-    write(conn, { cmd: 'subscribe_resp', data: results });
   }
 
   function unsubscribe(conn: Connection, data: unknown, text: string): void {
-    if (!loggedIn(conn, text)) return;
-    if (data === undefined || data === null || (Array.isArray(data) && data.length === 0)) return errorFrame(conn, APP_WS_CODES.NO_DATA, text);
-    if (!Array.isArray(data) || !data.every(isPlain)) return errorFrame(conn, APP_WS_CODES.BAD_DATA, text);
-    const results = (data as Record<string, unknown>[]).map((item) => {
-      const keys = checkKeys(item);
-      const echo = { productKey: item.productKey, deviceKey: item.deviceKey };
-      const result = (code: number) => ({ ...echo, code, msg: TEXT[code] });
-      if ('code' in keys) return result(keys.code);
-      return conn.subs.delete(deviceId(keys.productKey, keys.deviceKey)) ? result(1) : result(APP_WS_CODES.NOT_SUBSCRIBED);
-    });
-    write(conn, { cmd: 'unsubscribe_resp', data: results });
+    perDevice(conn, data, text, 'unsubscribe_resp', (_item, productKey, deviceKey) => (conn.subs.delete(deviceId(productKey, deviceKey)) ? 1 : APP_WS_CODES.NOT_SUBSCRIBED));
   }
 
   function ack(conn: Connection, owed: { msgId: number; productKey: string; deviceKey: string; createdAt: number }, ticket: string, status: 'succ' | 'fail'): void {
