@@ -1,6 +1,7 @@
 // quectel-events: an input node that receives the Quectel SaaS message
 // subscription (device online/offline, property reports, events, …) over
-// AMQP 1.0 with TLS, and sends one message per event into the flow.
+// AMQP 1.0 with TLS, and sends one message per event into the flow. With a
+// Quectel App account it listens to the App WebSocket instead (nodes/app-events.ts).
 //
 // Delivery rule: a message is accepted (AMQP disposition `accepted`) only
 // after node.send() has handed it to the flow, so a message in flight when
