@@ -29,13 +29,12 @@ export type Texts = (key: string, fallback: string, vars?: Record<string, unknow
 /** The `devices` setting: an array of {productKey, deviceKey} (or `productKey/deviceKey` texts); undefined when it is not one. */
 export function readDevices(setting: unknown): AppDevice[] | undefined {
   if (setting === undefined || setting === null || setting === '') return [];
-  let list = setting;
-  if (typeof list === 'string') list = list.split(/[\s,]+/).filter(Boolean);
+  const list: unknown = typeof setting === 'string' ? setting.split(/[\s,]+/).filter(Boolean) : setting;
   if (!Array.isArray(list)) return undefined;
   const out: AppDevice[] = [];
   const seen = new Set<string>();
-  for (const item of list) {
-    const pair = typeof item === 'string' ? { productKey: item.split('/')[0], deviceKey: item.split('/').slice(1).join('/') } : item;
+  for (const item of list as unknown[]) {
+    const pair: unknown = typeof item === 'string' ? { productKey: item.split('/')[0], deviceKey: item.split('/').slice(1).join('/') } : item;
     if (!isPlainObject(pair) || typeof pair.productKey !== 'string' || typeof pair.deviceKey !== 'string') return undefined;
     if (!DEVICE_KEY.test(pair.productKey) || !DEVICE_KEY.test(pair.deviceKey)) return undefined;
     const id = `${pair.productKey}/${pair.deviceKey}`;
@@ -74,8 +73,8 @@ export interface AppEventsContext {
   config: Record<string, unknown>;
   tls: AppChannelTls;
   text: Texts;
-  status(s: StatusOptions): void;
-  stopWith(code: string, message: string): void;
+  status: (s: StatusOptions) => void;
+  stopWith: (code: string, message: string) => void;
 }
 
 /** Starts the App side of the node; what it returns stops it (on the node's close). */
