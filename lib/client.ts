@@ -185,8 +185,8 @@ export class OpenApiClient implements Caller {
 
   /**
    * The account's current access token (a login first when it has none), for
-   * another of the vendor's services that logs in with it (the Quectel App
-   * WebSocket). Fails as a call's login fails; without a login on the
+   * another of the vendor's services that logs in with it (a push channel
+   * of the platform's). Fails as a call's login fails; without a login on the
    * platform, INVALID_INPUT.
    */
   async accessToken(): Promise<string> {

@@ -18,7 +18,7 @@ import { isPlainObject } from '../lib/validate';
 
 /** The thing model call of App accounts. */
 const MODEL_CALL = 'quectel-app.exportTsl';
-/** Messages waiting for their thing model at most; beyond this the oldest are dropped (and counted). */
+/** Messages waiting for their thing model at most; beyond this newer ones are dropped (and counted in the status). */
 export const MAX_WAITING = 1000;
 /** How long to wait before reading the device list again after it failed. */
 export const LIST_RETRY_MS = 30_000;
