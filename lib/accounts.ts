@@ -13,6 +13,10 @@ import { PLATFORMS, type AccountConfig, type Credentials, type LoginBy, type Pla
 export const COUNTRY_CODE = /^\d{1,4}$/;
 /** A base URL as the dialog takes it: http(s), a host, a path; no query or fragment. */
 export const BASE_URL = /^https?:\/\/[^\s/?#]+[^\s?#]*$/i;
+/** The App WebSocket's URL: TLS only (wss), a host, a path; no query or fragment. */
+export const WS_URL = /^wss:\/\/[^\s/?#]+[^\s?#]*$/i;
+/** A WebSocket URL with a user name or password in it: the channel logs in with the account's token, never with these. */
+export const WS_LOGIN = /^wss:\/\/[^/?#]*@/i;
 
 /**
  * How a setting is read and checked: `text` (a pattern, when it has one),
@@ -57,6 +61,10 @@ export const ACCOUNT_SETTINGS: readonly AccountSetting[] = [
   { name: 'baseUrl', kind: 'text', default: '', pattern: BASE_URL, required: 'noDefaultHost', reason: 'badUrl', requiredReason: 'baseUrlRequired', dialog: { icon: 'fa-globe', then: ['preset'] } },
   { name: 'userDomain', kind: 'text', default: '', platforms: ['quectel-app'], dialog: { icon: 'fa-sitemap' } },
   { name: 'internationalCode', kind: 'text', default: '86', platforms: ['quectel-app'], pattern: COUNTRY_CODE, reason: 'badCountry', dialog: { icon: 'fa-flag', notSent: 'checkCountry' } },
+  {
+    name: 'wsUrl', kind: 'text', default: '', platforms: ['quectel-app'], pattern: WS_URL, noLogin: WS_LOGIN,
+    reason: 'badWsUrl', loginReason: 'wsLoginInUrl', dialog: { icon: 'fa-bolt' },
+  },
   { name: 'loginBy', kind: 'choice', default: 'phone', values: ['phone', 'email'], platforms: ['quectel-app'], dialog: { icon: 'fa-sign-in', then: ['credentials'] } },
   { name: 'encrypt', kind: 'boolean', default: true, platforms: ['novastar'], dialog: { icon: 'fa-shield' } },
   { name: 'verifyAnswerSign', kind: 'boolean', default: false, platforms: ['novastar'], dialog: { icon: 'fa-check-circle', then: ['tip:novastarSign'] } },
@@ -149,6 +157,8 @@ export interface CheckedAccount {
   /** Requests a second; 0 = none. */
   rateLimit: number;
   rateQueue: number;
+  /** The App WebSocket the account's events come from; empty = the known host's (App accounts only). */
+  wsUrl: string;
 }
 
 /**
@@ -161,7 +171,8 @@ export function checkAccountSettings(settings: Record<string, unknown>, credenti
   if (!PLATFORMS.includes(platform)) throw invalidInput('platform', 'enum', { values: PLATFORMS.join(', ') });
   const values: Record<string, string | number | boolean> = {};
   for (const setting of ACCOUNT_SETTINGS) values[setting.name] = checkAccountSetting(setting.name, settings[setting.name], settingApplies(setting, platform, settings));
-  const { rateLimit, rateQueue, tokenStore, redisUrl, ...account } = values;
+  // Not the client's: the settings that key the account's shared state (its token, its count of refused logins) stay as they were.
+  const { rateLimit, rateQueue, tokenStore, redisUrl, wsUrl, ...account } = values;
   return {
     // Every platform's account carries the same settings: what keys its shared state must not change with the platform's list.
     config: { ...account, platform, loginBy: account.loginBy as LoginBy, credentials: credentials as Credentials } as AccountConfig,
@@ -169,5 +180,6 @@ export function checkAccountSettings(settings: Record<string, unknown>, credenti
     redisUrl: tokenStore === 'redis' ? String(redisUrl).trim() : '',
     rateLimit: Number(rateLimit) || 0,
     rateQueue: rateQueue as number,
+    wsUrl: String(wsUrl).trim(),
   };
 }

@@ -21,6 +21,12 @@ export type { PagedResult, PagingLimits } from './caller';
 export const MAX_QUERY_BYTES = 8 * 1024;
 export const DEFAULT_MAX_PAGES = 100;
 export const DEFAULT_PAGING_MS = 120_000;
+/**
+ * A token another of the vendor's services refused is dropped at most once in
+ * this time: a service that refuses every token gets the same one back (and
+ * waits) instead of turning each refusal into a login.
+ */
+export const TOKEN_REFUSAL_SPACING_MS = 5_000;
 
 /** One call's limit in time: a timer that aborts everything the call still waits for. */
 class Deadline {
@@ -66,6 +72,9 @@ class Deadline {
 export class OpenApiClient implements Caller {
   readonly platform: Platform;
   private readonly parts: ClientParts;
+  /** The last token handed out by accessToken(), and when one was last dropped at another service's word. */
+  private handedOut?: TokenSet;
+  private lastDropped = 0;
 
   constructor(config: AccountConfig, options: ClientOptions = {}) {
     this.parts = setUpClient(config, options);
@@ -172,6 +181,39 @@ export class OpenApiClient implements Caller {
   /** Who the account is connected as, after a login: what Test connection shows. */
   connectedAs(): Promise<Connected> {
     return this.parts.adapter.connectedAs(this);
+  }
+
+  /**
+   * The account's current access token (a login first when it has none), for
+   * another of the vendor's services that logs in with it (a push channel
+   * of the platform's). Fails as a call's login fails; without a login on the
+   * platform, INVALID_INPUT.
+   */
+  async accessToken(): Promise<string> {
+    const { session } = this.parts;
+    if (!session) throw invalidInput('operation', 'enum', { values: 'a platform with a login' });
+    try {
+      this.handedOut = await session.token();
+      return this.handedOut.accessToken;
+    } catch (err) {
+      throw this.redact(err);
+    }
+  }
+
+  /**
+   * Another service refused `accessToken` (given by accessToken()): the
+   * session drops it, so the next accessToken() logs in again. It is a
+   * refusal of the token, not of the password: it never counts toward the cap
+   * on refused logins. At most once every TOKEN_REFUSAL_SPACING_MS.
+   */
+  tokenRefused(accessToken: string): void {
+    const { session, clock } = this.parts;
+    const token = this.handedOut;
+    if (!session || token?.accessToken !== accessToken) return;
+    const now = clock.now();
+    if (now - this.lastDropped < TOKEN_REFUSAL_SPACING_MS) return;
+    this.lastDropped = now;
+    session.invalidate(token);
   }
 
   /** Cancels timers and every request in flight. */

@@ -5,7 +5,7 @@ import { OpenApiClient, resolveBaseUrl, type ClientOptions } from '../lib/client
 import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, RefusalsUnreadable, type RefusalStore } from '../lib/lockout';
-import { checkAccountSettings, STORE_CREDENTIAL_FIELDS, type CheckedAccount } from '../lib/accounts';
+import { accountSetting, checkAccountSettings, settingApplies, STORE_CREDENTIAL_FIELDS, type CheckedAccount } from '../lib/accounts';
 import { CREDENTIAL_FIELDS, type AccountConfig, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
@@ -15,6 +15,8 @@ import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 import { TEST_CONNECTION_MAX_MS } from './settings';
 import { migrateSettings, migrationsOf } from './migrations';
+import { AppChannels } from './app-channels';
+import { knownHost } from '../lib/platforms';
 
 /** The vendor credentials of every platform, as Node-RED's credential store declares them. */
 const VENDOR_CREDENTIALS: Record<string, { type: 'text' | 'password' }> = Object.fromEntries(
@@ -107,11 +109,15 @@ export = function register(RED: NodeAPI): void {
         refusals: refusalStore(),
         ...sharingOptions(checked, { redisUsername, redisPassword }),
       });
+      // The App WebSocket: the setting, else the known host's; none for a host with no known one (the events node says so).
+      const wsUrl = settingApplies(accountSetting('wsUrl'), config.platform, settings) ? checked.wsUrl || knownHost(config.platform, this.baseUrl)?.wsUrl : undefined;
+      if (wsUrl) this.appChannels = new AppChannels(this.client, wsUrl);
     } catch (err) {
       this.configError = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.INVALID_INPUT, String(err));
       this.warn(this.configError.message);
     }
     this.on('close', (_removed: boolean, done: () => void) => {
+      this.appChannels?.close();
       this.client?.close();
       listeners.clear();
       done();

@@ -1,6 +1,7 @@
 // quectel-events: an input node that receives the Quectel SaaS message
 // subscription (device online/offline, property reports, events, …) over
-// AMQP 1.0 with TLS, and sends one message per event into the flow.
+// AMQP 1.0 with TLS, and sends one message per event into the flow. With a
+// Quectel App account it listens to the App WebSocket instead (nodes/app-events.ts).
 //
 // Delivery rule: a message is accepted (AMQP disposition `accepted`) only
 // after node.send() has handed it to the flow, so a message in flight when
@@ -15,6 +16,7 @@
 import { create_container, type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import type { ConnectionOptions } from 'rhea';
 import { Backoff, EVENTS_TIMING, RecentIds, amqpLogin, bodyText, defaultAmqpUrl, listOf, messageId, parseAmqpUrl, parseEvent, passes, type EventFilter } from './amqp-events';
+import { startAppEvents } from './app-events';
 import { Failure } from './i18n';
 import { migrateSettings, migrationsOf } from './migrations';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
@@ -22,6 +24,14 @@ import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './r
 /** Node-RED's tls-config node: adds its CA, client certificate and checks to socket options. */
 interface TlsConfigNode extends Node {
   addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** A tls-config node's options as the App channel takes them, told apart by the node's id. */
+function appTls(tlsNode: TlsConfigNode): { key: string; options: Record<string, unknown> } {
+  const all = tlsNode.addTLSOptions({});
+  const options: Record<string, unknown> = {};
+  for (const name of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']) if (all[name] !== undefined && all[name] !== '') options[name] = all[name];
+  return { key: tlsNode.id, options };
 }
 
 /** AMQP conditions that mean "your credentials or rights", not "try again soon". */
@@ -81,6 +91,17 @@ export = function register(RED: NodeAPI): void {
 
     // Settings that no retry can mend: say so once and stay idle.
     if (!account || account.type !== 'iot-openapi-account') return stopWith('INVALID_INPUT', ownText('errors.noAccount', 'no account selected'));
+    if (account.platform === 'quectel-app') {
+      if (tlsNode && tlsNode.type !== 'tls-config') return stopWith('INVALID_INPUT', ownText('errors.badTls', 'the TLS setting is not a TLS configuration node'));
+      const tls = tlsNode ? appTls(tlsNode) : { key: '' };
+      const stop = startAppEvents({ node, account, config, tls, text: ownText, status, stopWith });
+      node.on('close', (_removed: boolean, done: () => void) => {
+        stop?.();
+        status({});
+        done();
+      });
+      return;
+    }
     if (account.platform !== 'quectel-saas') return stopWith('INVALID_INPUT', ownText('errors.notSaas', 'the account must be a Quectel SaaS account'));
     const accessKey = account.credentials?.accessKey ?? '';
     const accessSecret = account.credentials?.accessSecret ?? '';

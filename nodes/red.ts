@@ -2,6 +2,7 @@
 // compile without Node-RED's own (incomplete) type packages.
 import type { EventEmitter } from 'node:events';
 import type { OpenApiClient } from '../lib/client';
+import type { AppChannels } from './app-channels';
 import type { OpenApiError } from '../lib/errors';
 import type { SessionEvent } from '../lib/session';
 import type { Platform } from '../lib/types';
@@ -70,6 +71,8 @@ export interface AccountNode extends Node {
   /** Undefined when the settings are unusable; `configError` then says why. */
   client?: OpenApiClient;
   configError?: OpenApiError;
+  /** Quectel App accounts with a known App WebSocket: the account's shared channel. */
+  appChannels?: AppChannels;
   /** Follows the session's logins (for status); returns the function that stops following. */
   watch(listener: (event: SessionEvent) => void): () => void;
 }

@@ -98,6 +98,23 @@ function freshDir(dir: string): void {
   fs.writeFileSync(path.join(dir, MARKER), 'Made by scripts/start.ts; rewritten on every start.\n');
 }
 
+/** An events node on the App account, below the other nodes of the demo's first tab, with a debug node and the simulator's certificate. */
+function appEventsNodes(flow: FlowNode[], account: string): FlowNode[] {
+  const tab = flow.find((n) => n.type === 'tab')?.id;
+  const y = Math.max(0, ...flow.filter((n) => n.z === tab && typeof n.y === 'number').map((n) => n.y as number)) + 80;
+  return [
+    {
+      id: 'demo-app-events', type: 'quectel-events', z: tab, name: 'App devices (WebSocket)', account, devices: [],
+      types: 'ONLINE,MATTR-REPORT,MEVENT-INFO,MEVENT-WARN,MEVENT-ERROR,RAW-UPLINK', tls: 'demo-app-tls', x: 180, y, wires: [['demo-app-events-out']],
+    },
+    {
+      id: 'demo-app-events-out', type: 'debug', z: tab, name: 'App event arrived', active: true, tosidebar: true, console: false, tostatus: true,
+      complete: 'true', targetType: 'full', statusVal: 'topic', statusType: 'msg', x: 440, y, wires: [],
+    },
+    { id: 'demo-app-tls', type: 'tls-config', name: 'simulator certificate', cert: '', key: '', ca: '', certname: '', keyname: '', caname: '', servername: '', verifyservercert: true, alpnprotocol: '' },
+  ] as FlowNode[];
+}
+
 /** The demo flow from examples/, or just a tab when the file is missing. */
 function readDemoFlow(): FlowNode[] {
   if (!fs.existsSync(DEMO_FLOW_FILE)) {
@@ -131,12 +148,19 @@ export function demoFlow(sim: Simulator): { flow: FlowNode[]; credentials: Recor
       flow[index] = { ...defaults, ...existing, ...values, name: existing.name || values.name, type: 'iot-openapi-account' } as FlowNode;
     }
   }
-  // The events nodes listen to the simulator's AMQPS endpoint, trusting the certificate it made at start-up.
+  // The App account's devices, pushed over the simulator's App WebSocket: every device of the demo user.
+  const appAccount = flow.find((n) => n.id === DEMO_ACCOUNTS['quectel-app']);
+  if (appAccount && sim.appWsUrl) {
+    appAccount.wsUrl = sim.appWsUrl;
+    if (!flow.some((n) => n.type === 'quectel-events' && n.account === appAccount.id)) flow.push(...appEventsNodes(flow, appAccount.id));
+  }
+  // The events nodes listen to the simulator's AMQPS endpoint and App WebSocket, trusting the certificates it made at start-up.
+  const appTls = new Set(flow.filter((n) => n.type === 'quectel-events' && n.account === appAccount?.id).map((n) => n.tls));
   for (const n of flow) {
-    if (n.type === 'quectel-events') n.url = sim.amqpUrl;
+    if (n.type === 'quectel-events' && n.account !== appAccount?.id) n.url = sim.amqpUrl;
     if (n.type === 'tls-config') Object.assign(n, { verifyservercert: true, name: 'simulator certificate (made at start-up)' });
   }
-  const tls = Object.fromEntries(flow.filter((n) => n.type === 'tls-config').map((n) => [n.id, { cadata: sim.amqpCa }]));
+  const tls = Object.fromEntries(flow.filter((n) => n.type === 'tls-config').map((n) => [n.id, { cadata: appTls.has(n.id) ? sim.appWsCa : sim.amqpCa }]));
   const credentials = {
     ...tls,
     [DEMO_ACCOUNTS['quectel-app']]: { phone: DEMO.quectelApp.phone, password: DEMO.quectelApp.password, userDomainSecret: DEMO.quectelApp.userDomainSecret },
@@ -317,10 +341,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 
   let sim: Simulator;
   try {
-    // AMQPS on the next port (8991 by default, as the examples expect), or a free one when the simulator's is.
-    sim = await startSimulator({ port: simPort, host: HOST, fixedSmsCode: true, quiet: opts.quiet ?? true, amqp: { port: simPort === 0 ? 0 : simPort + 1 } });
+    // AMQPS on the next port (8991 by default, as the examples expect) and the App WebSocket on the one after, or free ones when the simulator's is.
+    sim = await startSimulator({ port: simPort, host: HOST, fixedSmsCode: true, quiet: opts.quiet ?? true, amqp: { port: simPort === 0 ? 0 : simPort + 1 }, appWs: { port: simPort === 0 ? 0 : simPort + 2 } });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the simulator's port ${simPort} or the next one is in use; set SIM_PORT to another one`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the simulator's port ${simPort} or one of the next two is in use; set SIM_PORT to another one`);
     throw err;
   }
 
@@ -384,7 +408,7 @@ async function main(): Promise<void> {
   console.log([
     '',
     `Node-RED editor:  ${demo.editorUrl}/`,
-    `Simulator:        ${demo.sim.url}   (NovaStar: ${demo.sim.novastarUrl}; Quectel SaaS events: ${demo.sim.amqpUrl})`,
+    `Simulator:        ${demo.sim.url}   (NovaStar: ${demo.sim.novastarUrl}; Quectel SaaS events: ${demo.sim.amqpUrl}; App WebSocket: ${demo.sim.appWsUrl})`,
     `Demo flow:        ${fs.existsSync(DEMO_FLOW_FILE) ? path.relative(ROOT, DEMO_FLOW_FILE) : '(examples/demo-all-platforms.json is missing: accounts only)'}`,
     `Accounts:         ${Object.values(DEMO_ACCOUNTS).join(', ')} (the simulator's demo credentials)`,
     `User directory:   ${path.relative(ROOT, demo.userDir) || demo.userDir} (made afresh on every start)`,

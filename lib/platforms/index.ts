@@ -6,6 +6,7 @@ import { onbrightAdapter, ONBRIGHT_DEFAULT_BASE_URL } from './onbright';
 import type { PlatformAdapter, PlatformContext } from './platform';
 import { QUECTEL_DEFAULT_BASE_URL } from './quectel';
 import { quectelAppAdapter } from './quectel-app';
+import { APP_CHANNEL_DEFAULT_URL } from './quectel-app-channel';
 import { quectelSaasAdapter } from './quectel-saas';
 
 /** A vendor's host: its API, and where the same account's live events come from (AMQP client access guide). */
@@ -14,10 +15,12 @@ export interface KnownHost {
   url: string;
   /** The AMQPS URL of the SaaS message subscription in this region. */
   amqpUrl?: string;
+  /** The App WebSocket of this region (App accounts' live events); the vendor's pages name only the mainland China one. */
+  wsUrl?: string;
 }
 
 const QUECTEL_HOSTS: readonly KnownHost[] = [
-  { name: 'quectelCn', url: QUECTEL_DEFAULT_BASE_URL, amqpUrl: 'amqps://iot-amqp.quectelcn.com:5671/quec-open' },
+  { name: 'quectelCn', url: QUECTEL_DEFAULT_BASE_URL, amqpUrl: 'amqps://iot-amqp.quectelcn.com:5671/quec-open', wsUrl: APP_CHANNEL_DEFAULT_URL },
   { name: 'quectelEu', url: 'https://iot-api.acceleronix.io', amqpUrl: 'amqps://iot-amqp.acceleronix.io:5671/quec-open' },
 ];
 

@@ -41,4 +41,15 @@ describe(`the demo's round trip: a button switches a device, its event arrives (
     assert.equal(demo.sim.amqpCounters.refusedLogins, 0);
     assert.doesNotMatch(demo.log(), /self[- ]signed|certificate/i, 'no certificate complaint in Node-RED\'s log');
   });
+
+  it('the App events node logs in over the App WebSocket with the simulator\'s certificate checked, and a device change is pushed to it', async () => {
+    await waitFor(() => demo.sim.appWs.connections().loggedIn > 0, 20_000, 'the App events node logs in');
+    // Its devices (all of the demo user's) subscribed, a change reaches it.
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = demo.sim.appWs.counters.delivered;
+    demo.sim.setDeviceOnline('p11pLZ', 'D001', true);
+    await waitFor(() => demo.sim.appWs.counters.delivered > before, 10_000, 'the device\'s ONLINE message pushed to the App events node');
+    assert.equal(demo.sim.appWs.counters.refusedTokens, 0);
+    assert.doesNotMatch(demo.log(), /self[- ]signed|certificate/i, 'no certificate complaint in Node-RED\'s log');
+  });
 });
