@@ -226,6 +226,36 @@ const calls: VendorCall[] = [
     ],
     paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
   },
+  {
+    id: 'quectel-saas.productDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecproductmgr/r3/openapi/product/detail',
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' })],
+  },
+  {
+    id: 'quectel-saas.createDevice', platform: 'quectel-saas', method: 'POST', auth: 'token', creates: true,
+    path: '/v2/devicemgr/r3/openapi/device/create',
+    params: [
+      str('productKey', 'body', { ...req, maxLength: 64, picker: 'products' }),
+      str('deviceKey', 'body', { ...req, pattern: /^[\w.:-]{1,64}$/ }),
+      str('deviceName', 'body', { maxLength: 64 }),
+      // 0 dynamic, 1 static, 2 X.509 (which needs the fingerprint); the vendor's default is 0.
+      int('authMode', 'body', { enum: [0, 1, 2] }),
+      str('sn', 'body', { maxLength: 64 }),
+      str('fingerPrint', 'body', { maxLength: 256 }),
+      str('psk', 'body', { maxLength: 256, secret: true }),
+    ],
+  },
+  {
+    id: 'quectel-saas.deviceResource', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/deviceshadow/r2/openapi/device/resource',
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { ...req, maxLength: 64, picker: 'devices' })],
+  },
+  {
+    id: 'quectel-saas.deviceLocation', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/deviceshadow/r1/openapi/device/getlocation',
+    // The vendor also names a device by its numeric deviceId; the catalogue names every device by its two keys.
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { ...req, maxLength: 64, picker: 'devices' })],
+  },
 
   // ---- Quectel devices: the vendor calls behind control, state and history ----
   {
@@ -264,7 +294,7 @@ const calls: VendorCall[] = [
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
   },
-  ...(['writeData', 'sendServiceData'] as const).map((name): VendorCall => ({
+  ...(['writeData', 'sendServiceData', 'readData'] as const).map((name): VendorCall => ({
     id: `quectel-saas.${name}`, platform: 'quectel-saas', method: 'POST', auth: 'token',
     path: `/v2/deviceshadow/r3/openapi/dm/${name}`,
     params: [
@@ -422,6 +452,12 @@ for (const [name, { mode, data }] of Object.entries(CONTROL_MODES)) {
     { id: `quectel-saas.${name}`, platform: 'quectel-saas', params, writes: true, calls: { model: SAAS_MODEL, control: SAAS_CONTROL_CALLS[mode] } },
   );
 }
+// Asks devices to report the named properties (all readable ones when none are named): the values arrive as events, not in the answer.
+composites.push({
+  id: 'quectel-saas.readProperties', platform: 'quectel-saas',
+  params: controlParams(str('codes', 'body', { maxLength: 2048, list: true })),
+  calls: { model: SAAS_MODEL, control: 'quectel-saas.readData' },
+});
 const STATE_TARGET = [{ ...PRODUCT, required: true }, { ...DEVICE, required: true }];
 const LATEST = [...STATE_TARGET, str('codes', 'body', { maxLength: 2048, list: true })];
 const HISTORY = [

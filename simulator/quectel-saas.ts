@@ -8,7 +8,7 @@ import {
   checkService, checkWrite, deliver, isFresh, isProblem, pageOf, parseKv, parseService, quectelAnswer, renderTsl, shadowOf,
   type Delivery, type DeviceProblem, type Problem,
 } from './quectel';
-import { type DeviceShadow, type HistoryEntry, type Product, type PropertyValue } from './state';
+import { shadowKey, type DeviceShadow, type HistoryEntry, type Product, type PropertyValue } from './state';
 
 /**
  * Result codes, from the SaaS error table (saasDevelop-errorCode, "Product and
@@ -38,6 +38,10 @@ export const SAAS_CODES = {
   /** A value of the wrong type for its TSL data type. */
   TSL_VALUE: 71036,
   READ_ONLY: 71038,
+  /** A read that names only write-only properties (here: any write-only one). */
+  WRITE_ONLY: 71048,
+  /** The DeviceKey is already in use. */
+  DEVICE_KEY_TAKEN: 70062,
   /** Downlink TSL data is JSON but not in the documented list form. */
   TSL_FORMAT: 71047,
   /** From the project's vendor notes (the AccessKey login page is empty): the AccessKey does not exist. */
@@ -183,6 +187,91 @@ function productList(call: Call, sim: SimCore): Answer {
   return json({ code: 200, msg: '', data, pageNum, pageSize, pages: Math.ceil(matching.length / pageSize), total: matching.length });
 }
 
+/** One product as the detail page shows it: times are epoch-millisecond text. */
+function productDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const product = productOf(call, sim);
+  if (isAnswer(product)) return product;
+  const created = product.devices[0]?.createTime ?? 1711267200000;
+  return json({
+    code: 200, msg: '',
+    data: {
+      accessType: 0, connectPlatform: 0, createTime: String(created - 86_400_000), dataFmt: 3, logoPath: null, netWay: '2',
+      productConfig: { aiCapabilityStatus: false }, productKey: product.productKey, productName: product.name.CN, updateTime: String(created),
+    },
+  });
+}
+
+const DEVICE_KEY_TEXT = /^[\w.:-]{1,64}$/;
+
+/** Adds one device to a product; it has never connected, so it is offline and not yet activated. */
+function deviceCreate(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const productKey = typeof body.productKey === 'string' ? body.productKey : '';
+  const deviceKey = typeof body.deviceKey === 'string' ? body.deviceKey : '';
+  if (!productKey) return quectelAnswer(SAAS_CODES.PRODUCT_KEY_EMPTY, 'The productID or productKey is empty.');
+  if (!deviceKey) return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+  if (!DEVICE_KEY_TEXT.test(deviceKey)) return paramError('deviceKey');
+  const authMode = body.authMode ?? 0;
+  if (authMode !== 0 && authMode !== 1 && authMode !== 2) return paramError('authMode');
+  for (const name of ['deviceName', 'sn', 'fingerPrint', 'psk']) {
+    if (body[name] !== undefined && body[name] !== null && typeof body[name] !== 'string') return paramError(name);
+  }
+  // An X.509 device is added with its certificate's fingerprint.
+  if (authMode === 2 && !body.fingerPrint) return paramError('fingerPrint');
+  const product = sim.state.products.get(productKey);
+  if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
+  if (product.devices.some((d) => d.deviceKey === deviceKey)) return quectelAnswer(SAAS_CODES.DEVICE_KEY_TAKEN, 'This DeviceKey is already in use or has been duplicated.');
+  const now = sim.now();
+  product.devices.push({
+    activedTime: 0, authMode, createTime: now, dataFmt: 3, deviceKey,
+    deviceName: typeof body.deviceName === 'string' && body.deviceName ? body.deviceName : deviceKey,
+    deviceStatus: 0, firstConnTime: 0, isActived: 0, isVerified: 0, isVirtual: 0, lastConnTime: 0, lastOfflineTime: 0,
+    productKey, sn: typeof body.sn === 'string' ? body.sn : '', updateTime: now,
+  });
+  const values: Record<string, PropertyValue> = {};
+  sim.state.shadows.set(shadowKey(productKey, deviceKey), {
+    productKey, deviceKey, online: false, values, history: [], pending: [], packetId: 0, firstConnTime: 0, lastConnTime: 0, lastOfflineTime: 0,
+  });
+  return json({ code: 200, msg: '' });
+}
+
+/** NMEA-style degrees and minutes, as the page's lat and lng show them (3149.3362 for 31.822 degrees). */
+const nmea = (degrees: number): string => {
+  const whole = Math.floor(Math.abs(degrees));
+  return (whole * 100 + (Math.abs(degrees) - whole) * 60).toFixed(4);
+};
+
+/** The device's latest location; a device that never located itself answers without data. */
+function deviceLocation(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const q = call.query;
+  if (q.language !== undefined && q.language !== 'CN' && q.language !== 'EN') return paramError('language');
+  // The simulated devices have no numeric ids: one named only by a deviceId is not found.
+  if (q.deviceId !== undefined && !(q.productKey && q.deviceKey)) return quectelAnswer(SAAS_CODES.DEVICE_UNKNOWN, 'Device does not exist.');
+  const found = deviceOf(call, sim);
+  if ('status' in found) return found;
+  const where = sim.state.locations.get(shadowKey(found.shadow.productKey, found.shadow.deviceKey));
+  if (!where) return json({ code: 200, msg: '', data: null });
+  const time = String(where.locateTime);
+  return json({
+    code: 200, msg: '',
+    data: {
+      accuracy: where.accuracy, bdLat: null, bdLng: null, gcjLat: null, gcjLng: null, count: 0, createTime: time, deviceId: 0, deviceKey: where.deviceKey, deviceStatus: found.shadow.online ? 1 : 0,
+      ggaStatus: null, hdop: null, height: null, id: `${where.productKey}-${where.deviceKey}`,
+      lat: nmea(where.wgsLat), latType: where.wgsLat >= 0 ? 'N' : 'S', lng: nmea(where.wgsLng), lngType: where.wgsLng >= 0 ? 'E' : 'W',
+      locType: null, locateRaw: null, locateStatus: '3', locateTime: time, locateType: where.locateType, productKey: where.productKey,
+      satellites: null, speed: null, ticket: null, wgsLat: where.wgsLat, wgsLng: where.wgsLng,
+    },
+  });
+}
+
 // ---- Device control, detail, resource and history ----
 
 /** Each device problem's code in the SaaS table. */
@@ -224,10 +313,36 @@ function deliveryOf(body: Record<string, unknown>, defaultCache: number): Delive
   return { isCache: isCache ?? false, isCover: isCover ?? false, cacheTimeSeconds: cacheTime === undefined || cacheTime === null ? defaultCache : Number(cacheTime) };
 }
 
-type TslCommand = { kind: 'property'; kv: Record<string, PropertyValue> } | { kind: 'service'; service: string; kv: Record<string, PropertyValue> };
+type TslCommand =
+  | { kind: 'property'; kv: Record<string, PropertyValue> }
+  | { kind: 'service'; service: string; kv: Record<string, PropertyValue> }
+  | { kind: 'read'; keys: string[]; kv: Record<string, PropertyValue> };
 
-/** writeData and sendServiceData: one product, a list of its deviceKeys, the data string in the documented list form. */
-function tslDownlink(kind: 'property' | 'service') {
+/** readData's data: a JSON list of property codes the device can report, or the refusal's code and text. */
+function readKeys(product: Product, text: string): string[] | { code: number; msg: string } {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(text);
+  } catch {
+    return { code: SAAS_CODES.TSL_NOT_JSON, msg: 'TSL model downlink data format is not JSON' };
+  }
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && k !== '')) {
+    return { code: SAAS_CODES.TSL_FORMAT, msg: 'Downstream TSL data format check error' };
+  }
+  for (const key of keys as string[]) {
+    const item = product.tsl.find((t) => t.type === 'PROPERTY' && t.code === key);
+    if (!item) return { code: SAAS_CODES.TSL_UNKNOWN, msg: `The TSL model is unable to analyze and identify data: ${key}` };
+    if (item.subType === 'W') return { code: SAAS_CODES.WRITE_ONLY, msg: 'The fetch instruction cannot only contain write-only data' };
+  }
+  return keys as string[];
+}
+
+/**
+ * writeData, sendServiceData and readData: one product, a list of its
+ * deviceKeys, the data string in the documented list form (for a read, a list
+ * of property codes: the devices then report them, as subscription messages).
+ */
+function tslDownlink(kind: 'property' | 'service' | 'read') {
   return (call: Call, sim: SimCore): Answer => {
     const refusal = authorize(call, sim);
     if (refusal) return refusal;
@@ -248,7 +363,11 @@ function tslDownlink(kind: 'property' | 'service') {
     if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
 
     let command: TslCommand | Problem;
-    if (kind === 'property') {
+    if (kind === 'read') {
+      const keys = readKeys(product, body.data);
+      if (!Array.isArray(keys)) return quectelAnswer(keys.code, keys.msg);
+      command = { kind, keys, kv: {} };
+    } else if (kind === 'property') {
       const kv = parseKv(body.data);
       if (kv === 'not-json') return quectelAnswer(SAAS_CODES.TSL_NOT_JSON, 'TSL model downlink data format is not JSON');
       if (kv === 'format') return quectelAnswer(SAAS_CODES.TSL_FORMAT, 'Downstream TSL data format check error');
@@ -413,6 +532,10 @@ export const quectelSaasRoutes: Route[] = [
   { path: '/v2/deviceshadow/r2/openapi/device/resource', methods: { GET: deviceResource } },
   { path: '/v2/deviceshadow/r3/openapi/dm/writeData', methods: { POST: tslDownlink('property') } },
   { path: '/v2/deviceshadow/r3/openapi/dm/sendServiceData', methods: { POST: tslDownlink('service') } },
+  { path: '/v2/deviceshadow/r3/openapi/dm/readData', methods: { POST: tslDownlink('read') } },
+  { path: '/v2/quecproductmgr/r3/openapi/product/detail', methods: { GET: productDetail } },
+  { path: '/v2/devicemgr/r3/openapi/device/create', methods: { POST: deviceCreate } },
+  { path: '/v2/deviceshadow/r1/openapi/device/getlocation', methods: { GET: deviceLocation } },
   { path: '/v2/deviceshadow/r3/openapi/raw/sendData', methods: { POST: rawSendData } },
   { path: '/v2/quecdatastorage/r1/openapi/device/data/history', methods: { GET: deviceDataHistory } },
 ];

@@ -105,9 +105,11 @@ export interface HistoryEntry {
 
 /** A command held for an offline device (isCache), delivered when it comes online. */
 export interface PendingCommand {
-  kind: 'property' | 'service' | 'raw';
+  /** A read asks the device to report the properties named in `keys`. */
+  kind: 'property' | 'service' | 'raw' | 'read';
   ticket: string;
   kv: Record<string, PropertyValue>;
+  keys?: string[];
   service?: string;
   raw?: string;
   /** Server-clock milliseconds. */
@@ -152,6 +154,18 @@ export interface SaasDevice {
   productKey: string;
   sn: string;
   updateTime: number;
+}
+
+/** A device's latest fix, as the SaaS location call answers it (WGS-84 degrees; the vendor's NMEA text in lat/lng). */
+export interface DeviceLocation {
+  productKey: string;
+  deviceKey: string;
+  wgsLat: number;
+  wgsLng: number;
+  /** GNSS, LBS or WIFI. */
+  locateType: string;
+  accuracy: string;
+  locateTime: number;
 }
 
 export interface Product {
@@ -254,6 +268,8 @@ export interface SimState {
   appProducts: Map<string, Product>;
   /** Every Quectel device's live state (App and SaaS alike), by shadowKey(productKey, deviceKey). */
   shadows: Map<string, DeviceShadow>;
+  /** SaaS devices' latest locations, by shadowKey; a device that never located itself has none. */
+  locations: Map<string, DeviceLocation>;
   oboxes: Map<string, Obox>;
   /** On-Bright devices, by serialId. */
   onbrightDevices: Map<string, OnbrightDevice>;
@@ -503,6 +519,19 @@ function shadows(devices: AppDevice[], app: Map<string, Product>, saas: Map<stri
   return out;
 }
 
+/** The sensors located themselves (by satellite, then by cell for the last ones); the switches never did. */
+function locations(saas: Map<string, Product>): Map<string, DeviceLocation> {
+  const out = new Map<string, DeviceLocation>();
+  for (const [i, d] of (saas.get('p11w22')?.devices ?? []).entries()) {
+    const byCell = i >= 4;
+    out.set(shadowKey(d.productKey, d.deviceKey), {
+      productKey: d.productKey, deviceKey: d.deviceKey, wgsLat: 31.8223 + i / 1000, wgsLng: 117.1164 + i / 1000,
+      locateType: byCell ? 'LBS' : 'GNSS', accuracy: byCell ? '550' : '5', locateTime: d.lastConnTime,
+    });
+  }
+  return out;
+}
+
 /** A fresh copy of the starting data. */
 export function seedState(): SimState {
   const devices = appDevices();
@@ -535,6 +564,7 @@ export function seedState(): SimState {
     products: saasProducts,
     appProducts: app,
     shadows: shadows(devices, app, saasProducts),
+    locations: locations(saasProducts),
     oboxes: new Map(oboxes.map((o) => [o.oboxSerialId, o])),
     onbrightDevices: new Map(obDevices.map((d) => [d.serialId, d])),
     lockUsers: [{
