@@ -452,10 +452,10 @@ for (const [name, { mode, data }] of Object.entries(CONTROL_MODES)) {
     { id: `quectel-saas.${name}`, platform: 'quectel-saas', params, writes: true, calls: { model: SAAS_MODEL, control: SAAS_CONTROL_CALLS[mode] } },
   );
 }
-// Asks devices to report the named properties (all readable ones when none are named): the values arrive as events, not in the answer.
+// Asks devices to report the named properties: the values arrive as events, not in the answer.
 composites.push({
   id: 'quectel-saas.readProperties', platform: 'quectel-saas',
-  params: controlParams(str('codes', 'body', { maxLength: 2048, list: true })),
+  params: controlParams(str('codes', 'body', { ...req, maxLength: 2048, list: true })),
   calls: { model: SAAS_MODEL, control: 'quectel-saas.readData' },
 });
 const STATE_TARGET = [{ ...PRODUCT, required: true }, { ...DEVICE, required: true }];

@@ -43,7 +43,11 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'quectel-list-devices', ...QUECTEL, paged: true,
-    operations: { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
+    operations: {
+      list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' },
+      productDetail: { 'quectel-saas': 'quectel-saas.productDetail' },
+      createDevice: { 'quectel-saas': 'quectel-saas.createDevice' },
+    },
   },
   {
     type: 'quectel-export-tsl', ...QUECTEL,
@@ -55,6 +59,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
       writeProperties: { 'quectel-app': 'quectel-app.writeProperties', 'quectel-saas': 'quectel-saas.writeProperties' },
       callService: { 'quectel-app': 'quectel-app.callService', 'quectel-saas': 'quectel-saas.callService' },
       sendRaw: { 'quectel-app': 'quectel-app.sendRaw', 'quectel-saas': 'quectel-saas.sendRaw' },
+      readProperties: { 'quectel-saas': 'quectel-saas.readProperties' },
     },
   },
   {
@@ -63,6 +68,8 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     operations: {
       latest: { 'quectel-app': 'quectel-app.latest', 'quectel-saas': 'quectel-saas.latest' },
       history: { 'quectel-app': 'quectel-app.history', 'quectel-saas': 'quectel-saas.history' },
+      resource: { 'quectel-saas': 'quectel-saas.deviceResource' },
+      location: { 'quectel-saas': 'quectel-saas.deviceLocation' },
     },
   },
   {

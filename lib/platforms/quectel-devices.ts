@@ -158,7 +158,7 @@ function controlText(mode: 'property' | 'service' | 'raw', data: unknown, model:
 
 /**
  * The codes a read asks for, as the vendor's list text: each one a property
- * the device can report (not write-only); none named, every such property.
+ * the device can report (not write-only).
  */
 function readText(codes: unknown, model: ThingModel | undefined): string {
   const readable = [...(model?.properties.values() ?? [])].filter((f) => f.subType !== 'W').map((f) => f.code);
@@ -169,9 +169,8 @@ function readText(codes: unknown, model: ThingModel | undefined): string {
     if (!field) throw invalidInput(`codes.${code}`, 'unknownCode', { values: readable.join(', ') });
     if (field.subType === 'W') throw invalidInput(`codes.${code}`, 'enum', { values: readable.join(', ') });
   }
-  const list = named.length ? named : readable;
-  if (list.length === 0) throw invalidInput('codes', 'required');
-  return JSON.stringify(list);
+  if (named.length === 0) throw invalidInput('codes', 'required');
+  return JSON.stringify(named);
 }
 
 interface PreparedCall {
