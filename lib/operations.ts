@@ -104,6 +104,9 @@ const COUNTRY = { pattern: COUNTRY_CODE, accountDefault: 'internationalCode' } a
 const MS_TIMESTAMP = { pattern: /^\d{10,13}$/, format: 'epoch-ms' } as const;
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
+/** The subscription pages list at most 100 queues or rules a page. */
+const RULE_PAGE_SIZE = { min: 1, max: 100 };
+const RULE_ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /** A door-lock guest, as both adding and updating one describe it. */
 const LOCK_GUEST: ParamSpec[] = [
@@ -256,6 +259,33 @@ const calls: VendorCall[] = [
     // The vendor also names a device by its numeric deviceId; the catalogue names every device by its two keys.
     params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { ...req, maxLength: 64, picker: 'devices' })],
   },
+
+  // ---- Quectel SaaS message subscription: the queues a consumer reads and the rules that fill them ----
+  {
+    id: 'quectel-saas.listQueues', platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/queue/list',
+    params: [str('queueName', 'body', { maxLength: 128 }), int('status', 'body', { enum: [0, 1, 2] }), int('pageNum', 'body', PAGE), int('pageSize', 'body', RULE_PAGE_SIZE)],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+  {
+    id: 'quectel-saas.queueDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/queue/detail',
+    params: [int('queueId', 'query', { ...req, ...RULE_ID })],
+  },
+  {
+    id: 'quectel-saas.listSubscriptions', platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/subscribe/list',
+    params: [
+      str('subscribeName', 'body', { maxLength: 128 }), str('queueName', 'body', { maxLength: 128 }), int('status', 'body', { enum: [0, 1] }),
+      int('pageNum', 'body', PAGE), int('pageSize', 'body', RULE_PAGE_SIZE),
+    ],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+  ...(['detail', 'start', 'stop'] as const).map((name): VendorCall => ({
+    id: `quectel-saas.${name === 'detail' ? 'subscriptionDetail' : `${name}Subscription`}`, platform: 'quectel-saas', method: name === 'detail' ? 'GET' : 'POST', auth: 'token',
+    path: `/v2/quecrule/r1/openapi/subscribe/${name}`,
+    params: [int('subscribeId', 'query', { ...req, ...RULE_ID })],
+  })),
 
   // ---- Quectel devices: the vendor calls behind control, state and history ----
   {

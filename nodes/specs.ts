@@ -73,6 +73,17 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
+    type: 'quectel-subscription', ...QUECTEL, paged: true,
+    operations: {
+      listSubscriptions: { 'quectel-saas': 'quectel-saas.listSubscriptions' },
+      subscriptionDetail: { 'quectel-saas': 'quectel-saas.subscriptionDetail' },
+      startSubscription: { 'quectel-saas': 'quectel-saas.startSubscription' },
+      stopSubscription: { 'quectel-saas': 'quectel-saas.stopSubscription' },
+      listQueues: { 'quectel-saas': 'quectel-saas.listQueues' },
+      queueDetail: { 'quectel-saas': 'quectel-saas.queueDetail' },
+    },
+  },
+  {
     type: 'onbright-scan-devices', ...ONBRIGHT,
     operations: { scan: { onbright: 'onbright.scanDevices' } },
   },

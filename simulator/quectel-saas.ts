@@ -8,7 +8,7 @@ import {
   checkService, checkWrite, deliver, isFresh, isProblem, pageOf, parseKv, parseService, quectelAnswer, renderTsl, shadowOf,
   type Delivery, type DeviceProblem, type Problem,
 } from './quectel';
-import { shadowKey, type DeviceShadow, type HistoryEntry, type Product, type PropertyValue } from './state';
+import { shadowKey, type DeviceShadow, type SaasSubscription, type HistoryEntry, type Product, type PropertyValue } from './state';
 
 /**
  * Result codes, from the SaaS error table (saasDevelop-errorCode, "Product and
@@ -52,6 +52,10 @@ export const SAAS_CODES = {
    * 5144 and 5420 belong to its end-user section).
    */
   BAD_PASSWORD: 90048,
+  QUEUE_UNKNOWN: 16002,
+  SUBSCRIPTION_UNKNOWN: 16011,
+  SUBSCRIPTION_STARTED: 16020,
+  SUBSCRIPTION_NOT_STARTED: 16021,
   TOKEN_UNKNOWN: 91001,
   TOKEN_INCORRECT: 91004,
 } as const;
@@ -270,6 +274,145 @@ function deviceLocation(call: Call, sim: SimCore): Answer {
       satellites: null, speed: null, ticket: null, wgsLat: where.wgsLat, wgsLng: where.wgsLng,
     },
   });
+}
+
+// ---- Message subscription: queues and the rules that fill them ----
+
+/** pageNum and pageSize (1 to 100) of a subscription list's body, or the parameter that is wrong. */
+function rulePage(body: Record<string, unknown>): { pageNum: number; pageSize: number } | string {
+  const read = (name: string, max: number, fallback: number): number | undefined => {
+    const v = body[name];
+    if (v === undefined || v === null) return fallback;
+    return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? v as number : undefined;
+  };
+  const pageNum = read('pageNum', 1_000_000, 1);
+  if (pageNum === undefined) return 'pageNum';
+  const pageSize = read('pageSize', 100, 10);
+  if (pageSize === undefined) return 'pageSize';
+  return { pageNum, pageSize };
+}
+
+function listed<T>(items: T[], page: { pageNum: number; pageSize: number }): Answer {
+  const { pageNum, pageSize } = page;
+  return json({ code: 200, msg: '', data: pageOf(items, pageNum, pageSize), pageNum, pageSize, pages: Math.ceil(items.length / pageSize), total: items.length });
+}
+
+/** An optional text filter of a list's body: undefined when absent, null when not text. */
+function textFilter(body: Record<string, unknown>, name: string): string | undefined | null {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : null;
+}
+
+function queueList(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const page = rulePage(body);
+  if (typeof page === 'string') return paramError(page);
+  const name = textFilter(body, 'queueName');
+  if (name === null) return paramError('queueName');
+  if (body.status !== undefined && body.status !== null && ![0, 1, 2].includes(body.status as number)) return paramError('status');
+  const matching = sim.state.queues
+    .filter((q) => (name === undefined || q.queueName.includes(name)) && (body.status === undefined || body.status === null || q.status === body.status))
+    .map((q) => ({
+      createTime: String(q.createTime), entUserId: 1358403955870720, id: q.queueId, isFree: 0, metadata: '', queueDesc: q.queueDesc,
+      queueName: q.queueName, status: q.status, updateTime: null, userId: 1358403955870720,
+    }));
+  return listed(matching, page);
+}
+
+/** An id in the query (queueId, subscribeId): a positive integer, or undefined. */
+function idQuery(call: Call, name: string): number | undefined {
+  const v = call.query[name];
+  return v !== undefined && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : undefined;
+}
+
+function queueDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const queueId = idQuery(call, 'queueId');
+  if (queueId === undefined) return paramError('queueId');
+  const q = sim.state.queues.find((x) => x.queueId === queueId);
+  if (!q) return quectelAnswer(SAAS_CODES.QUEUE_UNKNOWN, 'The queue name does not exist');
+  return json({
+    code: 200, msg: '',
+    data: {
+      consumeRate: '0', msgNum: 0, msgSize: '0', queueId: q.queueId, queueName: q.queueName, queueDesc: q.queueDesc,
+      createTime: q.createTime, updateTime: null, status: q.status, connectUrl: 'amqps://127.0.0.1:5671/quec-open',
+    },
+  });
+}
+
+function subscribeList(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const page = rulePage(body);
+  if (typeof page === 'string') return paramError(page);
+  const queueName = textFilter(body, 'queueName');
+  if (queueName === null) return paramError('queueName');
+  const subscribeName = textFilter(body, 'subscribeName');
+  if (subscribeName === null) return paramError('subscribeName');
+  if (body.status !== undefined && body.status !== null && body.status !== 0 && body.status !== 1) return paramError('status');
+  const queueOf = (id: number) => sim.state.queues.find((q) => q.queueId === id);
+  const matching = sim.state.subscriptions
+    .filter((s) => (subscribeName === undefined || s.subscribeName.includes(subscribeName))
+      && (queueName === undefined || (queueOf(s.queueId)?.queueName ?? '').includes(queueName))
+      && (body.status === undefined || body.status === null || s.status === body.status))
+    .map((s) => ({
+      subscribeId: s.subscribeId, subscribeName: s.subscribeName, queueId: String(s.queueId), queueName: queueOf(s.queueId)?.queueName ?? null,
+      createTime: s.createTime, status: s.status, subscribeLevel: s.subscribeLevel, projectId: 222, projectName: '1360096218198650',
+    }));
+  return listed(matching, page);
+}
+
+/** The rule named by subscribeId in the query, or the refusal. */
+function ruleOf(call: Call, sim: SimCore): SaasSubscription | Answer {
+  const subscribeId = idQuery(call, 'subscribeId');
+  if (subscribeId === undefined) return paramError('subscribeId');
+  return sim.state.subscriptions.find((s) => s.subscribeId === subscribeId)
+    ?? quectelAnswer(SAAS_CODES.SUBSCRIPTION_UNKNOWN, 'The subscription rule does not exist');
+}
+
+function subscribeDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const rule = ruleOf(call, sim);
+  if ('status' in rule && 'body' in rule) return rule;
+  const s = rule as SaasSubscription;
+  const queue = sim.state.queues.find((q) => q.queueId === s.queueId);
+  return json({
+    code: 200, msg: '',
+    data: {
+      subscribeId: s.subscribeId, subscribeName: s.subscribeName, dataLevel: s.subscribeLevel === 1 ? 1 : 4, msgType: s.msgType,
+      queueId: s.queueId, queueName: queue?.queueName ?? null, userId: 1358403955870720, status: s.status,
+      createTime: s.createTime, updateTime: s.updateTime,
+    },
+  });
+}
+
+/** Starts or stops a rule; a rule already so is refused with the page's code. */
+function subscribeSwitch(running: boolean) {
+  return (call: Call, sim: SimCore): Answer => {
+    const refusal = authorize(call, sim);
+    if (refusal) return refusal;
+    const rule = ruleOf(call, sim);
+    if ('status' in rule && 'body' in rule) return rule;
+    const s = rule as SaasSubscription;
+    if ((s.status === 1) === running) {
+      return running
+        ? quectelAnswer(SAAS_CODES.SUBSCRIPTION_STARTED, 'The subscription rule has been started')
+        : quectelAnswer(SAAS_CODES.SUBSCRIPTION_NOT_STARTED, 'The subscription rule is not started');
+    }
+    s.status = running ? 1 : 0;
+    s.updateTime = sim.now();
+    return json({ code: 200, msg: '' });
+  };
 }
 
 // ---- Device control, detail, resource and history ----
@@ -536,6 +679,12 @@ export const quectelSaasRoutes: Route[] = [
   { path: '/v2/quecproductmgr/r3/openapi/product/detail', methods: { GET: productDetail } },
   { path: '/v2/devicemgr/r3/openapi/device/create', methods: { POST: deviceCreate } },
   { path: '/v2/deviceshadow/r1/openapi/device/getlocation', methods: { GET: deviceLocation } },
+  { path: '/v2/quecrule/r1/openapi/queue/list', methods: { POST: queueList } },
+  { path: '/v2/quecrule/r1/openapi/queue/detail', methods: { GET: queueDetail } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/list', methods: { POST: subscribeList } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/detail', methods: { GET: subscribeDetail } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/start', methods: { POST: subscribeSwitch(true) } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/stop', methods: { POST: subscribeSwitch(false) } },
   { path: '/v2/deviceshadow/r3/openapi/raw/sendData', methods: { POST: rawSendData } },
   { path: '/v2/quecdatastorage/r1/openapi/device/data/history', methods: { GET: deviceDataHistory } },
 ];

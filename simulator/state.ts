@@ -156,6 +156,34 @@ export interface SaasDevice {
   updateTime: number;
 }
 
+/** The queue of the demo SaaS AccessKey: every product of the account, every message type. */
+export const DEMO_QUEUE = 'DEMO.quectelSaas.queue';
+
+/** A message queue of the SaaS account, as the queue pages list it. */
+export interface SaasQueue {
+  queueId: number;
+  queueName: string;
+  queueDesc: string;
+  /** 0 not enabled, 1 enabled, 2 disabled. */
+  status: 0 | 1 | 2;
+  createTime: number;
+}
+
+/** A subscription rule: which messages go to which queue, delivered only while it runs. */
+export interface SaasSubscription {
+  subscribeId: number;
+  subscribeName: string;
+  queueId: number;
+  /** 0 not started, 1 running. */
+  status: 0 | 1;
+  /** 1 product level, 3 device level, 6 SaaS level. */
+  subscribeLevel: number;
+  /** The message types it covers, as the detail page lists them. */
+  msgType: string;
+  createTime: number;
+  updateTime: number;
+}
+
 /** A device's latest fix, as the SaaS location call answers it (WGS-84 degrees; the vendor's NMEA text in lat/lng). */
 export interface DeviceLocation {
   productKey: string;
@@ -270,6 +298,9 @@ export interface SimState {
   shadows: Map<string, DeviceShadow>;
   /** SaaS devices' latest locations, by shadowKey; a device that never located itself has none. */
   locations: Map<string, DeviceLocation>;
+  /** The SaaS account's message queues and the subscription rules that fill them. */
+  queues: SaasQueue[];
+  subscriptions: SaasSubscription[];
   oboxes: Map<string, Obox>;
   /** On-Bright devices, by serialId. */
   onbrightDevices: Map<string, OnbrightDevice>;
@@ -565,6 +596,15 @@ export function seedState(): SimState {
     appProducts: app,
     shadows: shadows(devices, app, saasProducts),
     locations: locations(saasProducts),
+    // The demo queue is filled by a running SaaS-level rule; a second rule, not started, waits for a queue of its own.
+    queues: [
+      { queueId: 6611, queueName: DEMO_QUEUE, queueDesc: 'demo', status: 1, createTime: 1730871805000 },
+      { queueId: 6612, queueName: 'DEMO.quectelSaas.spare', queueDesc: 'spare', status: 0, createTime: 1730871806000 },
+    ],
+    subscriptions: [
+      { subscribeId: 6169, subscribeName: 'demo', queueId: 6611, status: 1, subscribeLevel: 6, msgType: '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15', createTime: 1730871813000, updateTime: 1730871813000 },
+      { subscribeId: 6170, subscribeName: 'spare', queueId: 6612, status: 0, subscribeLevel: 1, msgType: '1,2', createTime: 1730871814000, updateTime: 1730871814000 },
+    ],
     oboxes: new Map(oboxes.map((o) => [o.oboxSerialId, o])),
     onbrightDevices: new Map(obDevices.map((d) => [d.serialId, d])),
     lockUsers: [{

@@ -11,7 +11,7 @@ import { Transport } from '../../lib/http';
 import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
 import { requiredCredentials, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, DEMO_QUEUE, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
 
 describe('client against the simulator', function () {
@@ -265,6 +265,38 @@ describe('client against the simulator', function () {
       const answers = messages.filter((m) => m.subtype === 'READRESP');
       assert.deepEqual(answers.map((m) => [m.deviceKey, Object.keys(m.data.kv as object)]), [['SW000001', ['brightness']], ['SW000001', ['switch', 'power']]],
         'the online device answers each read; the offline one holds it until it connects');
+    });
+
+    it('SaaS: queues and subscription rules, listed and read; a stopped rule fills its queue with nothing until started again', async () => {
+      const withAmqp = await startSimulator({ quiet: true, amqp: true });
+      const c = new OpenApiClient(demoAccount(withAmqp, 'quectel-saas'), { retryBaseMs: 10 });
+      try {
+        const queues = await call(c, 'quectel-saas.listQueues', { pageNum: 1, pageSize: 10 });
+        const demo = (queues.data as { id: number; queueName: string }[]).find((q) => q.queueName === DEMO_QUEUE);
+        assert.ok(demo, 'the demo queue is listed');
+        assert.equal(((await call(c, 'quectel-saas.queueDetail', { queueId: demo.id })).data as { queueName: string }).queueName, DEMO_QUEUE);
+        await assert.rejects(c.call('quectel-saas.queueDetail', { queueId: 999 }), { code: 16002 });
+        const rules = (await call(c, 'quectel-saas.listSubscriptions', { queueName: DEMO_QUEUE })).data as { subscribeId: number; status: number }[];
+        assert.deepEqual(rules.map((r) => r.status), [1], 'one rule fills the demo queue, running');
+        const subscribeId = rules[0].subscribeId;
+        assert.equal(((await call(c, 'quectel-saas.subscriptionDetail', { subscribeId })).data as { queueId: number }).queueId, demo.id);
+        await assert.rejects(c.call('quectel-saas.startSubscription', { subscribeId }), { code: 16020 });
+        await assert.rejects(c.call('quectel-saas.subscriptionDetail', { subscribeId: 1 }), { code: 16011 });
+
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 5 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 1);
+        await call(c, 'quectel-saas.stopSubscription', { subscribeId });
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 6 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 1, 'nothing while stopped');
+        await assert.rejects(c.call('quectel-saas.stopSubscription', { subscribeId }), { code: 16021 });
+        await call(c, 'quectel-saas.startSubscription', { subscribeId });
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 7 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 2);
+        await assert.rejects(c.call('quectel-saas.listQueues', { pageSize: 101 }), { code: 'INVALID_INPUT', parameter: 'pageSize' });
+      } finally {
+        c.close();
+        await withAmqp.close();
+      }
     });
 
     it('an App account can log in by email instead of phone', async () => {

@@ -59,6 +59,13 @@ const ADAPTER_CALLS: Record<string, string> = {
  */
 const PAGE_ONLY: Record<string, { page: string; method: string; path: string }> = {
   'quectel-saas.sendServiceData': { page: 'saasDevelop-api-deviceSendServiceData', method: 'POST', path: '/v2/deviceshadow/r3/openapi/dm/sendServiceData' },
+  // The message subscription pages write the path with {version}, whose one valid value is r1.
+  'quectel-saas.listQueues': { page: 'saasDevelop-api-queueList', method: 'POST', path: '/v2/quecrule/r1/openapi/queue/list' },
+  'quectel-saas.queueDetail': { page: 'saasDevelop-api-queueDetail', method: 'GET', path: '/v2/quecrule/r1/openapi/queue/detail' },
+  'quectel-saas.listSubscriptions': { page: 'saasDevelop-api-subscribeList', method: 'POST', path: '/v2/quecrule/r1/openapi/subscribe/list' },
+  'quectel-saas.subscriptionDetail': { page: 'saasDevelop-api-subscribeDetail', method: 'GET', path: '/v2/quecrule/r1/openapi/subscribe/detail' },
+  'quectel-saas.startSubscription': { page: 'saasDevelop-api-subscribeStart', method: 'POST', path: '/v2/quecrule/r1/openapi/subscribe/start' },
+  'quectel-saas.stopSubscription': { page: 'saasDevelop-api-subscribeStop', method: 'POST', path: '/v2/quecrule/r1/openapi/subscribe/stop' },
 };
 
 /**
