@@ -69,6 +69,23 @@ const PAGE_ONLY: Record<string, { page: string; method: string; path: string }> 
 };
 
 /**
+ * Endpoints that only the published pages define (the file has none of them)
+ * and the catalogue does not offer yet, each with the reason. The generic
+ * request node reaches them by method and path meanwhile.
+ */
+const NOT_YET: Record<string, string> = {
+  [key('GET', '/v2/quecdatastorage/r1/openapi/device/eventdata/history')]: 'a device\'s event history: the device state node\'s events operation, to come with the App\'s',
+  [key('POST', '/v2/quecrule/r1/openapi/queue/create')]: 'creating, emptying and deleting queues and rules change what every consumer of the account receives: offered once the events node can show it',
+  [key('POST', '/v2/quecrule/r1/openapi/queue/clear')]: 'as queue/create',
+  [key('DELETE', '/v2/quecrule/r1/openapi/queue/delete')]: 'as queue/create',
+  [key('POST', '/v2/quecrule/r1/openapi/subscribe/create')]: 'as queue/create (a rule by product or device)',
+  [key('POST', '/v2/quecrule/r1/openapi/subscribe/enduser')]: 'as queue/create (a rule by end-user domain)',
+  [key('POST', '/v2/quecrule/r1/openapi/subscribe/saas')]: 'as queue/create (a rule for the whole SaaS account)',
+  [key('POST', '/v2/quecrule/r1/openapi/subscribe/update')]: 'as queue/create',
+  [key('DELETE', '/v2/quecrule/r1/openapi/subscribe/delete')]: 'as queue/create',
+};
+
+/**
  * Parameters of the file that the catalogue leaves out, and why. A flow can
  * still send them through the generic request node.
  */
@@ -158,6 +175,14 @@ describe('the Quectel SaaS catalogue against the vendor\'s OpenAPI file', () => 
       assert.deepEqual([op.method, op.path], [page.method, page.path], `${op.id} differs from its page ${page.page}`);
     }
     for (const id of Object.keys(PAGE_ONLY)) assert.ok(OPERATIONS.has(id), `PAGE_ONLY names ${id}, which the catalogue does not have`);
+  });
+
+  it('the endpoints only the pages define and the catalogue does not offer yet are listed with a reason, and none of them is in the catalogue', () => {
+    for (const [k, reason] of Object.entries(NOT_YET)) {
+      assert.ok(!byEndpoint.has(k), `${k} is in the catalogue now: take it out of NOT_YET`);
+      assert.ok(!file.some((e) => key(e.method, e.path) === k), `${k} is in the file: the file's endpoints are all offered`);
+      assert.ok(reason.length > 10, `${k}: no reason`);
+    }
   });
 
   // What the comparisons below found, each against its table: a row no longer needed fails too.
