@@ -1,5 +1,7 @@
 // Quectel Developer Center, SaaS OpenAPI: AccessKey login and refresh, TSL
-// export, device overview.
+// export, products and their detail, devices (overview, detail, create,
+// resource, location, history), downlinks (write, service, read, raw), and
+// the message subscription's queues and rules.
 import { sha256Hex } from '../lib/crypto';
 import type { SimCore } from './core';
 import { DEMO } from './demo';
