@@ -38,7 +38,7 @@ export interface ParamSpec {
 }
 
 /** Lists an editor can fill a parameter from, read from the live account. */
-export type PickerList = 'products' | 'devices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds';
+export type PickerList = 'products' | 'devices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds' | 'subscriptions' | 'queues';
 
 /**
  * How a call is authenticated. `token`: the session's access token;
@@ -270,7 +270,7 @@ const calls: VendorCall[] = [
   {
     id: 'quectel-saas.queueDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
     path: '/v2/quecrule/r1/openapi/queue/detail',
-    params: [int('queueId', 'query', { ...req, ...RULE_ID })],
+    params: [int('queueId', 'query', { ...req, ...RULE_ID, picker: 'queues' })],
   },
   {
     id: 'quectel-saas.listSubscriptions', platform: 'quectel-saas', method: 'POST', auth: 'token',
@@ -284,7 +284,7 @@ const calls: VendorCall[] = [
   ...(['detail', 'start', 'stop'] as const).map((name): VendorCall => ({
     id: `quectel-saas.${name === 'detail' ? 'subscriptionDetail' : `${name}Subscription`}`, platform: 'quectel-saas', method: name === 'detail' ? 'GET' : 'POST', auth: 'token',
     path: `/v2/quecrule/r1/openapi/subscribe/${name}`,
-    params: [int('subscribeId', 'query', { ...req, ...RULE_ID })],
+    params: [int('subscribeId', 'query', { ...req, ...RULE_ID, picker: 'subscriptions' })],
   })),
 
   // ---- Quectel devices: the vendor calls behind control, state and history ----
