@@ -38,7 +38,7 @@ export interface ParamSpec {
 }
 
 /** Lists an editor can fill a parameter from, read from the live account. */
-export type PickerList = 'products' | 'devices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds';
+export type PickerList = 'products' | 'devices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds' | 'subscriptions' | 'queues';
 
 /**
  * How a call is authenticated. `token`: the session's access token;
@@ -104,6 +104,9 @@ const COUNTRY = { pattern: COUNTRY_CODE, accountDefault: 'internationalCode' } a
 const MS_TIMESTAMP = { pattern: /^\d{10,13}$/, format: 'epoch-ms' } as const;
 const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
+/** The subscription pages list at most 100 queues or rules a page. */
+const RULE_PAGE_SIZE = { min: 1, max: 100 };
+const RULE_ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /** A door-lock guest, as both adding and updating one describe it. */
 const LOCK_GUEST: ParamSpec[] = [
@@ -226,6 +229,63 @@ const calls: VendorCall[] = [
     ],
     paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
   },
+  {
+    id: 'quectel-saas.productDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecproductmgr/r3/openapi/product/detail',
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' })],
+  },
+  {
+    id: 'quectel-saas.createDevice', platform: 'quectel-saas', method: 'POST', auth: 'token', creates: true,
+    path: '/v2/devicemgr/r3/openapi/device/create',
+    params: [
+      str('productKey', 'body', { ...req, maxLength: 64, picker: 'products' }),
+      str('deviceKey', 'body', { ...req, pattern: /^[\w.:-]{1,64}$/ }),
+      str('deviceName', 'body', { maxLength: 64 }),
+      // 0 dynamic, 1 static, 2 X.509 (which needs the fingerprint); the vendor's default is 0.
+      int('authMode', 'body', { enum: [0, 1, 2] }),
+      str('sn', 'body', { maxLength: 64 }),
+      str('fingerPrint', 'body', { maxLength: 256 }),
+      str('psk', 'body', { maxLength: 256, secret: true }),
+    ],
+  },
+  {
+    id: 'quectel-saas.deviceResource', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/deviceshadow/r2/openapi/device/resource',
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { ...req, maxLength: 64, picker: 'devices' })],
+  },
+  {
+    id: 'quectel-saas.deviceLocation', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/deviceshadow/r1/openapi/device/getlocation',
+    // The vendor also names a device by its numeric deviceId; the catalogue names every device by its two keys.
+    params: [str('productKey', 'query', { ...req, maxLength: 64, picker: 'products' }), str('deviceKey', 'query', { ...req, maxLength: 64, picker: 'devices' })],
+  },
+
+  // ---- Quectel SaaS message subscription: the queues a consumer reads and the rules that fill them ----
+  {
+    id: 'quectel-saas.listQueues', platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/queue/list',
+    params: [str('queueName', 'body', { maxLength: 128 }), int('status', 'body', { enum: [0, 1, 2] }), int('pageNum', 'body', PAGE), int('pageSize', 'body', RULE_PAGE_SIZE)],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+  {
+    id: 'quectel-saas.queueDetail', platform: 'quectel-saas', method: 'GET', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/queue/detail',
+    params: [int('queueId', 'query', { ...req, ...RULE_ID, picker: 'queues' })],
+  },
+  {
+    id: 'quectel-saas.listSubscriptions', platform: 'quectel-saas', method: 'POST', auth: 'token',
+    path: '/v2/quecrule/r1/openapi/subscribe/list',
+    params: [
+      str('subscribeName', 'body', { maxLength: 128 }), str('queueName', 'body', { maxLength: 128 }), int('status', 'body', { enum: [0, 1] }),
+      int('pageNum', 'body', PAGE), int('pageSize', 'body', RULE_PAGE_SIZE),
+    ],
+    paging: { page: 'pageNum', size: 'pageSize', items: 'data', total: 'total' },
+  },
+  ...(['detail', 'start', 'stop'] as const).map((name): VendorCall => ({
+    id: `quectel-saas.${name === 'detail' ? 'subscriptionDetail' : `${name}Subscription`}`, platform: 'quectel-saas', method: name === 'detail' ? 'GET' : 'POST', auth: 'token',
+    path: `/v2/quecrule/r1/openapi/subscribe/${name}`,
+    params: [int('subscribeId', 'query', { ...req, ...RULE_ID, picker: 'subscriptions' })],
+  })),
 
   // ---- Quectel devices: the vendor calls behind control, state and history ----
   {
@@ -264,7 +324,7 @@ const calls: VendorCall[] = [
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
   },
-  ...(['writeData', 'sendServiceData'] as const).map((name): VendorCall => ({
+  ...(['writeData', 'sendServiceData', 'readData'] as const).map((name): VendorCall => ({
     id: `quectel-saas.${name}`, platform: 'quectel-saas', method: 'POST', auth: 'token',
     path: `/v2/deviceshadow/r3/openapi/dm/${name}`,
     params: [
@@ -422,6 +482,12 @@ for (const [name, { mode, data }] of Object.entries(CONTROL_MODES)) {
     { id: `quectel-saas.${name}`, platform: 'quectel-saas', params, writes: true, calls: { model: SAAS_MODEL, control: SAAS_CONTROL_CALLS[mode] } },
   );
 }
+// Asks devices to report the named properties: the values arrive as events, not in the answer.
+composites.push({
+  id: 'quectel-saas.readProperties', platform: 'quectel-saas',
+  params: controlParams(str('codes', 'body', { ...req, maxLength: 2048, list: true })),
+  calls: { model: SAAS_MODEL, control: 'quectel-saas.readData' },
+});
 const STATE_TARGET = [{ ...PRODUCT, required: true }, { ...DEVICE, required: true }];
 const LATEST = [...STATE_TARGET, str('codes', 'body', { maxLength: 2048, list: true })];
 const HISTORY = [

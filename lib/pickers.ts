@@ -29,6 +29,9 @@ export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, Picke
   presets: { novastar: { operation: 'novastar.listPresets', items: 'presets', value: 'presetId', label: 'name' } },
   layers: { novastar: { operation: 'novastar.listLayers', items: 'screenLayers', value: 'layerId', label: 'general.name' } },
   inputs: { novastar: { operation: 'novastar.listInputs', items: 'inputs', value: 'inputId', label: 'general.name' } },
+  // The message subscription's rules and queues, at most 100 a page.
+  subscriptions: { 'quectel-saas': { operation: 'quectel-saas.listSubscriptions', items: '', value: 'subscribeId', label: 'subscribeName', params: { pageSize: 100 } } },
+  queues: { 'quectel-saas': { operation: 'quectel-saas.listQueues', items: '', value: 'id', label: 'queueName', params: { pageSize: 100 } } },
   // The background list is the answer's body itself.
   backgrounds: { novastar: { operation: 'novastar.listBackgrounds', items: '', value: 'bkgId', label: 'general.name' } },
 };

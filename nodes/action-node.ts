@@ -164,7 +164,8 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
       if (!opId) throw invalidInput('account', 'enum', { values: Object.keys(spec.operations[operation]).join(', ') });
       const values = await parameters(msg);
       const output = config.output ?? 'page';
-      if (spec.paged && (output === 'all' || output === 'each')) {
+      // A list node's other operations (a product's detail, a new device) answer in one message.
+      if (spec.paged && getOperation(opId)?.paging && (output === 'all' || output === 'each')) {
         return { result: await client.callAllPages(opId, values, { maxPages }), each: output === 'each' };
       }
       return { result: await client.call(opId, values), each: false };

@@ -43,7 +43,11 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
   },
   {
     type: 'quectel-list-devices', ...QUECTEL, paged: true,
-    operations: { list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' } },
+    operations: {
+      list: { 'quectel-app': 'quectel-app.listDevices', 'quectel-saas': 'quectel-saas.listDevices' },
+      productDetail: { 'quectel-saas': 'quectel-saas.productDetail' },
+      createDevice: { 'quectel-saas': 'quectel-saas.createDevice' },
+    },
   },
   {
     type: 'quectel-export-tsl', ...QUECTEL,
@@ -55,6 +59,7 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
       writeProperties: { 'quectel-app': 'quectel-app.writeProperties', 'quectel-saas': 'quectel-saas.writeProperties' },
       callService: { 'quectel-app': 'quectel-app.callService', 'quectel-saas': 'quectel-saas.callService' },
       sendRaw: { 'quectel-app': 'quectel-app.sendRaw', 'quectel-saas': 'quectel-saas.sendRaw' },
+      readProperties: { 'quectel-saas': 'quectel-saas.readProperties' },
     },
   },
   {
@@ -63,6 +68,19 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     operations: {
       latest: { 'quectel-app': 'quectel-app.latest', 'quectel-saas': 'quectel-saas.latest' },
       history: { 'quectel-app': 'quectel-app.history', 'quectel-saas': 'quectel-saas.history' },
+      resource: { 'quectel-saas': 'quectel-saas.deviceResource' },
+      location: { 'quectel-saas': 'quectel-saas.deviceLocation' },
+    },
+  },
+  {
+    type: 'quectel-subscription', ...QUECTEL, paged: true,
+    operations: {
+      listSubscriptions: { 'quectel-saas': 'quectel-saas.listSubscriptions' },
+      subscriptionDetail: { 'quectel-saas': 'quectel-saas.subscriptionDetail' },
+      startSubscription: { 'quectel-saas': 'quectel-saas.startSubscription' },
+      stopSubscription: { 'quectel-saas': 'quectel-saas.stopSubscription' },
+      listQueues: { 'quectel-saas': 'quectel-saas.listQueues' },
+      queueDetail: { 'quectel-saas': 'quectel-saas.queueDetail' },
     },
   },
   {

@@ -17,9 +17,9 @@ import { sha256Hex } from '../lib/crypto';
 import type { SimCore, SubscriptionMessage } from './core';
 import { selfSignedCertificate } from './cert';
 import { DEMO } from './demo';
+import { DEMO_QUEUE } from './state';
 
-/** The queue of the demo SaaS AccessKey: every product of the account, every message type. */
-export const DEMO_QUEUE = 'DEMO.quectelSaas.queue';
+export { DEMO_QUEUE };
 /** The virtual host of the vendor's URL (amqps://host:5671/quec-open). */
 export const AMQP_VHOST = 'quec-open';
 /** Per queue, the oldest waiting messages beyond this are dropped (and counted). */
@@ -345,10 +345,16 @@ export async function startAmqpEndpoint(sim: SimCore, opts: { port?: number; hos
     pump(queue);
   }
 
+  /** A queue the account's rules fill gets messages only while one of its rules runs; a queue added by a test has no rules. */
+  const stopped = (name: string): boolean => {
+    const queueIds = sim.state.queues.filter((q) => q.queueName === name).map((q) => q.queueId);
+    const rules = sim.state.subscriptions.filter((s) => queueIds.includes(s.queueId));
+    return rules.length > 0 && !rules.some((s) => s.status === 1);
+  };
   const onMessage = (m: SubscriptionMessage): void => {
     let body: Buffer | undefined;
-    for (const queue of queues.values()) {
-      if (queue.covers(m)) enqueue(queue, m.ticket, (body ??= Buffer.from(JSON.stringify(m), 'utf8')));
+    for (const [name, queue] of queues) {
+      if (queue.covers(m) && !stopped(name)) enqueue(queue, m.ticket, (body ??= Buffer.from(JSON.stringify(m), 'utf8')));
     }
   };
   sim.subscription.on('message', onMessage);

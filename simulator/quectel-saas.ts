@@ -1,5 +1,7 @@
 // Quectel Developer Center, SaaS OpenAPI: AccessKey login and refresh, TSL
-// export, device overview.
+// export, products and their detail, devices (overview, detail, create,
+// resource, location, history), downlinks (write, service, read, raw), and
+// the message subscription's queues and rules.
 import { sha256Hex } from '../lib/crypto';
 import type { SimCore } from './core';
 import { DEMO } from './demo';
@@ -8,7 +10,7 @@ import {
   checkService, checkWrite, deliver, isFresh, isProblem, pageOf, parseKv, parseService, quectelAnswer, renderTsl, shadowOf,
   type Delivery, type DeviceProblem, type Problem,
 } from './quectel';
-import { type DeviceShadow, type HistoryEntry, type Product, type PropertyValue } from './state';
+import { shadowKey, type DeviceShadow, type SaasSubscription, type HistoryEntry, type Product, type PropertyValue } from './state';
 
 /**
  * Result codes, from the SaaS error table (saasDevelop-errorCode, "Product and
@@ -38,6 +40,10 @@ export const SAAS_CODES = {
   /** A value of the wrong type for its TSL data type. */
   TSL_VALUE: 71036,
   READ_ONLY: 71038,
+  /** A read that names only write-only properties (here: any write-only one). */
+  WRITE_ONLY: 71048,
+  /** The DeviceKey is already in use. */
+  DEVICE_KEY_TAKEN: 70062,
   /** Downlink TSL data is JSON but not in the documented list form. */
   TSL_FORMAT: 71047,
   /** From the project's vendor notes (the AccessKey login page is empty): the AccessKey does not exist. */
@@ -48,6 +54,10 @@ export const SAAS_CODES = {
    * 5144 and 5420 belong to its end-user section).
    */
   BAD_PASSWORD: 90048,
+  QUEUE_UNKNOWN: 16002,
+  SUBSCRIPTION_UNKNOWN: 16011,
+  SUBSCRIPTION_STARTED: 16020,
+  SUBSCRIPTION_NOT_STARTED: 16021,
   TOKEN_UNKNOWN: 91001,
   TOKEN_INCORRECT: 91004,
 } as const;
@@ -183,6 +193,230 @@ function productList(call: Call, sim: SimCore): Answer {
   return json({ code: 200, msg: '', data, pageNum, pageSize, pages: Math.ceil(matching.length / pageSize), total: matching.length });
 }
 
+/** One product as the detail page shows it: times are epoch-millisecond text. */
+function productDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const product = productOf(call, sim);
+  if (isAnswer(product)) return product;
+  const created = product.devices[0]?.createTime ?? 1711267200000;
+  return json({
+    code: 200, msg: '',
+    data: {
+      accessType: 0, connectPlatform: 0, createTime: String(created - 86_400_000), dataFmt: 3, logoPath: null, netWay: '2',
+      productConfig: { aiCapabilityStatus: false }, productKey: product.productKey, productName: product.name.CN, updateTime: String(created),
+    },
+  });
+}
+
+const DEVICE_KEY_TEXT = /^[\w.:-]{1,64}$/;
+
+/** Adds one device to a product; it has never connected, so it is offline and not yet activated. */
+function deviceCreate(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const productKey = typeof body.productKey === 'string' ? body.productKey : '';
+  const deviceKey = typeof body.deviceKey === 'string' ? body.deviceKey : '';
+  if (!productKey) return quectelAnswer(SAAS_CODES.PRODUCT_KEY_EMPTY, 'The productID or productKey is empty.');
+  if (!deviceKey) return quectelAnswer(SAAS_CODES.DEVICE_KEY_EMPTY, 'The deviceID, productKey or deviceKey is empty.');
+  if (!DEVICE_KEY_TEXT.test(deviceKey)) return paramError('deviceKey');
+  const authMode = body.authMode ?? 0;
+  if (authMode !== 0 && authMode !== 1 && authMode !== 2) return paramError('authMode');
+  for (const name of ['deviceName', 'sn', 'fingerPrint', 'psk']) {
+    if (body[name] !== undefined && body[name] !== null && typeof body[name] !== 'string') return paramError(name);
+  }
+  // An X.509 device is added with its certificate's fingerprint.
+  if (authMode === 2 && !body.fingerPrint) return paramError('fingerPrint');
+  const product = sim.state.products.get(productKey);
+  if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
+  if (product.devices.some((d) => d.deviceKey === deviceKey)) return quectelAnswer(SAAS_CODES.DEVICE_KEY_TAKEN, 'This DeviceKey is already in use or has been duplicated.');
+  const now = sim.now();
+  product.devices.push({
+    activedTime: 0, authMode, createTime: now, dataFmt: 3, deviceKey,
+    deviceName: typeof body.deviceName === 'string' && body.deviceName ? body.deviceName : deviceKey,
+    deviceStatus: 0, firstConnTime: 0, isActived: 0, isVerified: 0, isVirtual: 0, lastConnTime: 0, lastOfflineTime: 0,
+    productKey, sn: typeof body.sn === 'string' ? body.sn : '', updateTime: now,
+  });
+  const values: Record<string, PropertyValue> = {};
+  sim.state.shadows.set(shadowKey(productKey, deviceKey), {
+    productKey, deviceKey, online: false, values, history: [], pending: [], packetId: 0, firstConnTime: 0, lastConnTime: 0, lastOfflineTime: 0,
+  });
+  return json({ code: 200, msg: '' });
+}
+
+/** NMEA-style degrees and minutes, as the page's lat and lng show them (3149.3362 for 31.822 degrees). */
+const nmea = (degrees: number): string => {
+  const whole = Math.floor(Math.abs(degrees));
+  return (whole * 100 + (Math.abs(degrees) - whole) * 60).toFixed(4);
+};
+
+/** The device's latest location; a device that never located itself answers without data. */
+function deviceLocation(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const q = call.query;
+  if (q.language !== undefined && q.language !== 'CN' && q.language !== 'EN') return paramError('language');
+  // The simulated devices have no numeric ids: one named only by a deviceId is not found.
+  if (q.deviceId !== undefined && !(q.productKey && q.deviceKey)) return quectelAnswer(SAAS_CODES.DEVICE_UNKNOWN, 'Device does not exist.');
+  const found = deviceOf(call, sim);
+  if ('status' in found) return found;
+  const where = sim.state.locations.get(shadowKey(found.shadow.productKey, found.shadow.deviceKey));
+  if (!where) return json({ code: 200, msg: '', data: null });
+  const time = String(where.locateTime);
+  return json({
+    code: 200, msg: '',
+    data: {
+      accuracy: where.accuracy, bdLat: null, bdLng: null, gcjLat: null, gcjLng: null, count: 0, createTime: time, deviceId: 0, deviceKey: where.deviceKey, deviceStatus: found.shadow.online ? 1 : 0,
+      ggaStatus: null, hdop: null, height: null, id: `${where.productKey}-${where.deviceKey}`,
+      lat: nmea(where.wgsLat), latType: where.wgsLat >= 0 ? 'N' : 'S', lng: nmea(where.wgsLng), lngType: where.wgsLng >= 0 ? 'E' : 'W',
+      locType: null, locateRaw: null, locateStatus: '3', locateTime: time, locateType: where.locateType, productKey: where.productKey,
+      satellites: null, speed: null, ticket: null, wgsLat: where.wgsLat, wgsLng: where.wgsLng,
+    },
+  });
+}
+
+// ---- Message subscription: queues and the rules that fill them ----
+
+/** pageNum and pageSize (1 to 100) of a subscription list's body, or the parameter that is wrong. */
+function rulePage(body: Record<string, unknown>): { pageNum: number; pageSize: number } | string {
+  const read = (name: string, max: number, fallback: number): number | undefined => {
+    const v = body[name];
+    if (v === undefined || v === null) return fallback;
+    return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? v as number : undefined;
+  };
+  const pageNum = read('pageNum', 1_000_000, 1);
+  if (pageNum === undefined) return 'pageNum';
+  const pageSize = read('pageSize', 100, 10);
+  if (pageSize === undefined) return 'pageSize';
+  return { pageNum, pageSize };
+}
+
+function listed<T>(items: T[], page: { pageNum: number; pageSize: number }): Answer {
+  const { pageNum, pageSize } = page;
+  return json({ code: 200, msg: '', data: pageOf(items, pageNum, pageSize), pageNum, pageSize, pages: Math.ceil(items.length / pageSize), total: items.length });
+}
+
+/** An optional text filter of a list's body: undefined when absent, null when not text. */
+function textFilter(body: Record<string, unknown>, name: string): string | undefined | null {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : null;
+}
+
+function queueList(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const page = rulePage(body);
+  if (typeof page === 'string') return paramError(page);
+  const name = textFilter(body, 'queueName');
+  if (name === null) return paramError('queueName');
+  if (body.status !== undefined && body.status !== null && ![0, 1, 2].includes(body.status as number)) return paramError('status');
+  const matching = sim.state.queues
+    .filter((q) => (name === undefined || q.queueName.includes(name)) && (body.status === undefined || body.status === null || q.status === body.status))
+    .map((q) => ({
+      createTime: String(q.createTime), entUserId: 1358403955870720, id: q.queueId, isFree: 0, metadata: '', queueDesc: q.queueDesc,
+      queueName: q.queueName, status: q.status, updateTime: null, userId: 1358403955870720,
+    }));
+  return listed(matching, page);
+}
+
+/** An id in the query (queueId, subscribeId): a positive integer, or undefined. */
+function idQuery(call: Call, name: string): number | undefined {
+  const v = call.query[name];
+  return v !== undefined && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : undefined;
+}
+
+function queueDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const queueId = idQuery(call, 'queueId');
+  if (queueId === undefined) return paramError('queueId');
+  const q = sim.state.queues.find((x) => x.queueId === queueId);
+  if (!q) return quectelAnswer(SAAS_CODES.QUEUE_UNKNOWN, 'The queue name does not exist');
+  return json({
+    code: 200, msg: '',
+    data: {
+      consumeRate: '0', msgNum: 0, msgSize: '0', queueId: q.queueId, queueName: q.queueName, queueDesc: q.queueDesc,
+      createTime: q.createTime, updateTime: null, status: q.status, connectUrl: 'amqps://127.0.0.1:5671/quec-open',
+    },
+  });
+}
+
+function subscribeList(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
+  const body = parsed.value;
+  const page = rulePage(body);
+  if (typeof page === 'string') return paramError(page);
+  const queueName = textFilter(body, 'queueName');
+  if (queueName === null) return paramError('queueName');
+  const subscribeName = textFilter(body, 'subscribeName');
+  if (subscribeName === null) return paramError('subscribeName');
+  if (body.status !== undefined && body.status !== null && body.status !== 0 && body.status !== 1) return paramError('status');
+  const queueOf = (id: number) => sim.state.queues.find((q) => q.queueId === id);
+  const matching = sim.state.subscriptions
+    .filter((s) => (subscribeName === undefined || s.subscribeName.includes(subscribeName))
+      && (queueName === undefined || (queueOf(s.queueId)?.queueName ?? '').includes(queueName))
+      && (body.status === undefined || body.status === null || s.status === body.status))
+    .map((s) => ({
+      subscribeId: s.subscribeId, subscribeName: s.subscribeName, queueId: String(s.queueId), queueName: queueOf(s.queueId)?.queueName ?? null,
+      createTime: s.createTime, status: s.status, subscribeLevel: s.subscribeLevel, projectId: 222, projectName: '1360096218198650',
+    }));
+  return listed(matching, page);
+}
+
+/** The rule named by subscribeId in the query, or the refusal. */
+function ruleOf(call: Call, sim: SimCore): SaasSubscription | Answer {
+  const subscribeId = idQuery(call, 'subscribeId');
+  if (subscribeId === undefined) return paramError('subscribeId');
+  return sim.state.subscriptions.find((s) => s.subscribeId === subscribeId)
+    ?? quectelAnswer(SAAS_CODES.SUBSCRIPTION_UNKNOWN, 'The subscription rule does not exist');
+}
+
+function subscribeDetail(call: Call, sim: SimCore): Answer {
+  const refusal = authorize(call, sim);
+  if (refusal) return refusal;
+  const rule = ruleOf(call, sim);
+  if ('status' in rule && 'body' in rule) return rule;
+  const s = rule as SaasSubscription;
+  const queue = sim.state.queues.find((q) => q.queueId === s.queueId);
+  return json({
+    code: 200, msg: '',
+    data: {
+      subscribeId: s.subscribeId, subscribeName: s.subscribeName, dataLevel: s.subscribeLevel === 1 ? 1 : 4, msgType: s.msgType,
+      queueId: s.queueId, queueName: queue?.queueName ?? null, userId: 1358403955870720, status: s.status,
+      createTime: s.createTime, updateTime: s.updateTime,
+    },
+  });
+}
+
+/** Starts or stops a rule; a rule already so is refused with the page's code. */
+function subscribeSwitch(running: boolean) {
+  return (call: Call, sim: SimCore): Answer => {
+    const refusal = authorize(call, sim);
+    if (refusal) return refusal;
+    const rule = ruleOf(call, sim);
+    if ('status' in rule && 'body' in rule) return rule;
+    const s = rule as SaasSubscription;
+    if ((s.status === 1) === running) {
+      return running
+        ? quectelAnswer(SAAS_CODES.SUBSCRIPTION_STARTED, 'The subscription rule has been started')
+        : quectelAnswer(SAAS_CODES.SUBSCRIPTION_NOT_STARTED, 'The subscription rule is not started');
+    }
+    s.status = running ? 1 : 0;
+    s.updateTime = sim.now();
+    return json({ code: 200, msg: '' });
+  };
+}
+
 // ---- Device control, detail, resource and history ----
 
 /** Each device problem's code in the SaaS table. */
@@ -224,10 +458,36 @@ function deliveryOf(body: Record<string, unknown>, defaultCache: number): Delive
   return { isCache: isCache ?? false, isCover: isCover ?? false, cacheTimeSeconds: cacheTime === undefined || cacheTime === null ? defaultCache : Number(cacheTime) };
 }
 
-type TslCommand = { kind: 'property'; kv: Record<string, PropertyValue> } | { kind: 'service'; service: string; kv: Record<string, PropertyValue> };
+type TslCommand =
+  | { kind: 'property'; kv: Record<string, PropertyValue> }
+  | { kind: 'service'; service: string; kv: Record<string, PropertyValue> }
+  | { kind: 'read'; keys: string[]; kv: Record<string, PropertyValue> };
 
-/** writeData and sendServiceData: one product, a list of its deviceKeys, the data string in the documented list form. */
-function tslDownlink(kind: 'property' | 'service') {
+/** readData's data: a JSON list of property codes the device can report, or the refusal's code and text. */
+function readKeys(product: Product, text: string): string[] | { code: number; msg: string } {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(text);
+  } catch {
+    return { code: SAAS_CODES.TSL_NOT_JSON, msg: 'TSL model downlink data format is not JSON' };
+  }
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && k !== '')) {
+    return { code: SAAS_CODES.TSL_FORMAT, msg: 'Downstream TSL data format check error' };
+  }
+  for (const key of keys as string[]) {
+    const item = product.tsl.find((t) => t.type === 'PROPERTY' && t.code === key);
+    if (!item) return { code: SAAS_CODES.TSL_UNKNOWN, msg: `The TSL model is unable to analyze and identify data: ${key}` };
+    if (item.subType === 'W') return { code: SAAS_CODES.WRITE_ONLY, msg: 'The fetch instruction cannot only contain write-only data' };
+  }
+  return keys as string[];
+}
+
+/**
+ * writeData, sendServiceData and readData: one product, a list of its
+ * deviceKeys, the data string in the documented list form (for a read, a list
+ * of property codes: the devices then report them, as subscription messages).
+ */
+function tslDownlink(kind: 'property' | 'service' | 'read') {
   return (call: Call, sim: SimCore): Answer => {
     const refusal = authorize(call, sim);
     if (refusal) return refusal;
@@ -248,7 +508,11 @@ function tslDownlink(kind: 'property' | 'service') {
     if (!product) return quectelAnswer(SAAS_CODES.PRODUCT_UNKNOWN, 'Product does not exist.');
 
     let command: TslCommand | Problem;
-    if (kind === 'property') {
+    if (kind === 'read') {
+      const keys = readKeys(product, body.data);
+      if (!Array.isArray(keys)) return quectelAnswer(keys.code, keys.msg);
+      command = { kind, keys, kv: {} };
+    } else if (kind === 'property') {
       const kv = parseKv(body.data);
       if (kv === 'not-json') return quectelAnswer(SAAS_CODES.TSL_NOT_JSON, 'TSL model downlink data format is not JSON');
       if (kv === 'format') return quectelAnswer(SAAS_CODES.TSL_FORMAT, 'Downstream TSL data format check error');
@@ -413,6 +677,16 @@ export const quectelSaasRoutes: Route[] = [
   { path: '/v2/deviceshadow/r2/openapi/device/resource', methods: { GET: deviceResource } },
   { path: '/v2/deviceshadow/r3/openapi/dm/writeData', methods: { POST: tslDownlink('property') } },
   { path: '/v2/deviceshadow/r3/openapi/dm/sendServiceData', methods: { POST: tslDownlink('service') } },
+  { path: '/v2/deviceshadow/r3/openapi/dm/readData', methods: { POST: tslDownlink('read') } },
+  { path: '/v2/quecproductmgr/r3/openapi/product/detail', methods: { GET: productDetail } },
+  { path: '/v2/devicemgr/r3/openapi/device/create', methods: { POST: deviceCreate } },
+  { path: '/v2/deviceshadow/r1/openapi/device/getlocation', methods: { GET: deviceLocation } },
+  { path: '/v2/quecrule/r1/openapi/queue/list', methods: { POST: queueList } },
+  { path: '/v2/quecrule/r1/openapi/queue/detail', methods: { GET: queueDetail } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/list', methods: { POST: subscribeList } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/detail', methods: { GET: subscribeDetail } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/start', methods: { POST: subscribeSwitch(true) } },
+  { path: '/v2/quecrule/r1/openapi/subscribe/stop', methods: { POST: subscribeSwitch(false) } },
   { path: '/v2/deviceshadow/r3/openapi/raw/sendData', methods: { POST: rawSendData } },
   { path: '/v2/quecdatastorage/r1/openapi/device/data/history', methods: { GET: deviceDataHistory } },
 ];

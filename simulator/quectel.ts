@@ -220,6 +220,14 @@ function execute(sim: SimCore, shadow: DeviceShadow, command: Omit<PendingComman
     }
     remember(shadow, { at, direction: 1, ticket: command.ticket, kind: 'service', service, kv: output });
     sim.publish(message(sim, shadow, 'MSERV', 'OUTPUT', command.ticket, { packetId: ++shadow.packetId, code: service, kv: pushed(output) }));
+  } else if (command.kind === 'read') {
+    // The device answers a read with the values it has now: a READRESP, kept as an uplink report.
+    const keys = command.keys ?? [];
+    sim.publish(message(sim, shadow, 'MATTR', 'READ', command.ticket, { keys }));
+    const kv: Record<string, PropertyValue> = {};
+    for (const key of keys) if (key in shadow.values) kv[key] = shadow.values[key];
+    remember(shadow, { at, direction: 1, ticket: command.ticket, kind: 'property', kv: { ...kv } });
+    sim.publish(message(sim, shadow, 'MATTR', 'READRESP', command.ticket, { packetId: ++shadow.packetId, kv: pushed(kv) }));
   } else {
     remember(shadow, { at, direction: 2, ticket: command.ticket, kind: 'raw', kv: {}, raw: command.raw });
     sim.publish(message(sim, shadow, 'RAW', 'DOWNLINK', command.ticket, { raw: command.raw }));

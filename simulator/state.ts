@@ -105,9 +105,11 @@ export interface HistoryEntry {
 
 /** A command held for an offline device (isCache), delivered when it comes online. */
 export interface PendingCommand {
-  kind: 'property' | 'service' | 'raw';
+  /** A read asks the device to report the properties named in `keys`. */
+  kind: 'property' | 'service' | 'raw' | 'read';
   ticket: string;
   kv: Record<string, PropertyValue>;
+  keys?: string[];
   service?: string;
   raw?: string;
   /** Server-clock milliseconds. */
@@ -152,6 +154,46 @@ export interface SaasDevice {
   productKey: string;
   sn: string;
   updateTime: number;
+}
+
+/** The queue of the demo SaaS AccessKey: every product of the account, every message type. */
+export const DEMO_QUEUE = 'DEMO.quectelSaas.queue';
+
+/** A message queue of the SaaS account, as the queue pages list it. */
+export interface SaasQueue {
+  queueId: number;
+  queueName: string;
+  queueDesc: string;
+  /** 0 not enabled, 1 enabled, 2 disabled. */
+  status: 0 | 1 | 2;
+  createTime: number;
+}
+
+/** A subscription rule: which messages go to which queue, delivered only while it runs. */
+export interface SaasSubscription {
+  subscribeId: number;
+  subscribeName: string;
+  queueId: number;
+  /** 0 not started, 1 running. */
+  status: 0 | 1;
+  /** 1 product level, 3 device level, 6 SaaS level. */
+  subscribeLevel: number;
+  /** The message types it covers, as the detail page lists them. */
+  msgType: string;
+  createTime: number;
+  updateTime: number;
+}
+
+/** A device's latest fix, as the SaaS location call answers it (WGS-84 degrees; the vendor's NMEA text in lat/lng). */
+export interface DeviceLocation {
+  productKey: string;
+  deviceKey: string;
+  wgsLat: number;
+  wgsLng: number;
+  /** GNSS, LBS or WIFI. */
+  locateType: string;
+  accuracy: string;
+  locateTime: number;
 }
 
 export interface Product {
@@ -254,6 +296,11 @@ export interface SimState {
   appProducts: Map<string, Product>;
   /** Every Quectel device's live state (App and SaaS alike), by shadowKey(productKey, deviceKey). */
   shadows: Map<string, DeviceShadow>;
+  /** SaaS devices' latest locations, by shadowKey; a device that never located itself has none. */
+  locations: Map<string, DeviceLocation>;
+  /** The SaaS account's message queues and the subscription rules that fill them. */
+  queues: SaasQueue[];
+  subscriptions: SaasSubscription[];
   oboxes: Map<string, Obox>;
   /** On-Bright devices, by serialId. */
   onbrightDevices: Map<string, OnbrightDevice>;
@@ -503,6 +550,19 @@ function shadows(devices: AppDevice[], app: Map<string, Product>, saas: Map<stri
   return out;
 }
 
+/** The sensors located themselves (by satellite, then by cell for the last ones); the switches never did. */
+function locations(saas: Map<string, Product>): Map<string, DeviceLocation> {
+  const out = new Map<string, DeviceLocation>();
+  for (const [i, d] of (saas.get('p11w22')?.devices ?? []).entries()) {
+    const byCell = i >= 4;
+    out.set(shadowKey(d.productKey, d.deviceKey), {
+      productKey: d.productKey, deviceKey: d.deviceKey, wgsLat: 31.8223 + i / 1000, wgsLng: 117.1164 + i / 1000,
+      locateType: byCell ? 'LBS' : 'GNSS', accuracy: byCell ? '550' : '5', locateTime: d.lastConnTime,
+    });
+  }
+  return out;
+}
+
 /** A fresh copy of the starting data. */
 export function seedState(): SimState {
   const devices = appDevices();
@@ -535,6 +595,16 @@ export function seedState(): SimState {
     products: saasProducts,
     appProducts: app,
     shadows: shadows(devices, app, saasProducts),
+    locations: locations(saasProducts),
+    // The demo queue is filled by a running SaaS-level rule; a second rule, not started, waits for a queue of its own.
+    queues: [
+      { queueId: 6611, queueName: DEMO_QUEUE, queueDesc: 'demo', status: 1, createTime: 1730871805000 },
+      { queueId: 6612, queueName: 'DEMO.quectelSaas.spare', queueDesc: 'spare', status: 0, createTime: 1730871806000 },
+    ],
+    subscriptions: [
+      { subscribeId: 6169, subscribeName: 'demo', queueId: 6611, status: 1, subscribeLevel: 6, msgType: '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15', createTime: 1730871813000, updateTime: 1730871813000 },
+      { subscribeId: 6170, subscribeName: 'spare', queueId: 6612, status: 0, subscribeLevel: 1, msgType: '1,2', createTime: 1730871814000, updateTime: 1730871814000 },
+    ],
     oboxes: new Map(oboxes.map((o) => [o.oboxSerialId, o])),
     onbrightDevices: new Map(obDevices.map((d) => [d.serialId, d])),
     lockUsers: [{

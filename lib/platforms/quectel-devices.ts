@@ -156,6 +156,23 @@ function controlText(mode: 'property' | 'service' | 'raw', data: unknown, model:
   return JSON.stringify([{ [service]: Object.entries(params).map(([code, value]) => ({ [code]: encodeValue(value) })) }]);
 }
 
+/**
+ * The codes a read asks for, as the vendor's list text: each one a property
+ * the device can report (not write-only).
+ */
+function readText(codes: unknown, model: ThingModel | undefined): string {
+  const readable = [...(model?.properties.values() ?? [])].filter((f) => f.subType !== 'W').map((f) => f.code);
+  const named = [...(codeFilter(codes) ?? [])];
+  for (const code of named) {
+    if (!model) continue;
+    const field = model.properties.get(code);
+    if (!field) throw invalidInput(`codes.${code}`, 'unknownCode', { values: readable.join(', ') });
+    if (field.subType === 'W') throw invalidInput(`codes.${code}`, 'enum', { values: readable.join(', ') });
+  }
+  if (named.length === 0) throw invalidInput('codes', 'required');
+  return JSON.stringify(named);
+}
+
 interface PreparedCall {
   call: string;
   params: Record<string, unknown>;
@@ -163,7 +180,7 @@ interface PreparedCall {
 }
 
 /** The App's batch control: one call for every device; its switches are 1 on, 2 off. */
-function appControl(mode: 'property' | 'service' | 'raw', call: string, text: string, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
+function appControl(mode: Mode, call: string, text: string, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
   const onOff = (x: unknown) => (x === undefined ? undefined : x === 1 ? 1 : 2);
   const params = {
     data: text,
@@ -179,7 +196,7 @@ function appControl(mode: 'property' | 'service' | 'raw', call: string, text: st
 }
 
 /** SaaS control: one call per product (raw data takes every device at once); switches are booleans. */
-function saasControl(mode: 'property' | 'service' | 'raw', call: string, texts: Map<string, string>, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
+function saasControl(mode: Mode, call: string, texts: Map<string, string>, devices: Device[], v: Record<string, unknown>): PreparedCall[] {
   const options = {
     isCache: v.isCache === undefined ? undefined : v.isCache === 1,
     isCover: v.isCover === undefined ? undefined : v.isCover === 1,
@@ -222,7 +239,7 @@ function deviceResults(platform: Platform, data: unknown, devices: Device[]): De
   return devices.map((d) => ({ ...d, ...(found.get(key(d)) ?? { ok: false, message: 'not in the vendor\'s answer' }) }));
 }
 
-type Mode = 'property' | 'service' | 'raw';
+type Mode = 'property' | 'service' | 'raw' | 'read';
 
 async function control(client: Caller, op: CompositeOperation, models: ThingModels, mode: Mode, values: Record<string, unknown>): Promise<CallResult> {
   const devices = targets(values);
@@ -231,7 +248,7 @@ async function control(client: Caller, op: CompositeOperation, models: ThingMode
   const texts = new Map<string, string>();
   for (const productKey of groups.keys()) {
     const model = mode === 'raw' ? undefined : await models.get(client, op.calls.model, productKey);
-    texts.set(productKey, controlText(mode, values.data, model, values));
+    texts.set(productKey, mode === 'read' ? readText(values.codes, model) : controlText(mode, values.data, model, values));
   }
   const calls = client.platform === 'quectel-app'
     ? appControl(mode, op.calls.control, texts.values().next().value as string, devices, values)
@@ -377,6 +394,7 @@ export function quectelComposites(platform: 'quectel-app' | 'quectel-saas'): Rea
     writeProperties: (caller, op, values) => control(caller, op, models, 'property', values),
     callService: (caller, op, values) => control(caller, op, models, 'service', values),
     sendRaw: (caller, op, values) => control(caller, op, models, 'raw', values),
+    readProperties: (caller, op, values) => control(caller, op, models, 'read', values),
     latest: (caller, op, values) => latest(caller, op, models, values),
     history: (caller, op, values) => history(caller, op, models, values),
   };

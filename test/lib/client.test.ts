@@ -11,7 +11,7 @@ import { Transport } from '../../lib/http';
 import { quectelAppAdapter } from '../../lib/platforms/quectel-app';
 import { requiredCredentials, PLATFORMS, type AccountConfig, type Platform } from '../../lib/types';
 import { isClockRefusal, type PlatformAdapter } from '../../lib/platforms/platform';
-import { DEMO, startSimulator, type Simulator } from '../../simulator';
+import { DEMO, DEMO_QUEUE, startSimulator, type Simulator } from '../../simulator';
 import { assertFreeOf, demoAccount, demoSecrets, issuedTokens } from '../support/accounts';
 
 describe('client against the simulator', function () {
@@ -226,6 +226,77 @@ describe('client against the simulator', function () {
       assert.equal((latest.device as { online: boolean }).online, true);
       const points = await call(c, 'quectel-saas.history', { productKey: 'p11v14', deviceKey: 'SW000001', code: 'brightness', startTime: since, endTime: now() });
       assert.deepEqual((points.data as { value: number }[]).map((x) => x.value), [21, 22]);
+    });
+
+    it('SaaS: product detail, a new device, resources, location, and a read that the devices answer by reporting', async () => {
+      const c = client('quectel-saas');
+      const product = await call(c, 'quectel-saas.productDetail', { productKey: 'p11w22' });
+      assert.equal((product.data as { productKey: string }).productKey, 'p11w22');
+      await assert.rejects(c.call('quectel-saas.productDetail', { productKey: 'nope00' }), { code: 70017 });
+
+      await call(c, 'quectel-saas.createDevice', { productKey: 'p11v14', deviceKey: 'SWNEW001', deviceName: 'porch', authMode: 0 });
+      const listed = await c.call('quectel-saas.listDevices', { productKey: 'p11v14', deviceKey: 'SWNEW001' });
+      assert.deepEqual((listed.data as { deviceName: string; deviceStatus: number }[]).map((d) => [d.deviceName, d.deviceStatus]), [['porch', 0]]);
+      await assert.rejects(c.call('quectel-saas.createDevice', { productKey: 'p11v14', deviceKey: 'SWNEW001' }), { code: 70062 });
+      const requests = sim.requests.length;
+      await assert.rejects(c.call('quectel-saas.createDevice', { productKey: 'p11v14', deviceKey: 'SWNEW002', authMode: 3 }), { code: 'INVALID_INPUT', parameter: 'authMode' });
+      assert.equal(sim.requests.length, requests, 'a bad authMode is not sent');
+
+      const resource = await call(c, 'quectel-saas.deviceResource', { productKey: 'p11w22', deviceKey: 'TH000001' });
+      assert.equal((resource.data as { battery: number | null }).battery, sim.state.shadows.get('p11w22/TH000001')?.values.battery);
+      const located = await call(c, 'quectel-saas.deviceLocation', { productKey: 'p11w22', deviceKey: 'TH000001' });
+      assert.deepEqual([(located.data as { wgsLat: number }).wgsLat, (located.data as { latType: string }).latType], [31.8223, 'N']);
+      assert.equal((await c.call('quectel-saas.deviceLocation', { productKey: 'p11v14', deviceKey: 'SW000001' })).data, null, 'a switch never located itself');
+      await assert.rejects(c.call('quectel-saas.deviceLocation', { productKey: 'p11v14', deviceKey: 'SW999999' }), { code: 70130 });
+
+      const messages: { type: string; subtype?: string; deviceKey: string; data: Record<string, unknown> }[] = [];
+      const listener = (m: (typeof messages)[number]) => messages.push(m);
+      sim.subscription.on('message', listener);
+      try {
+        const read = await call(c, 'quectel-saas.readData', { productKey: 'p11v14', devices: ['SW000001'], data: '["brightness"]' });
+        assert.equal((read.data as { code: number }[])[0].code, 200);
+        await assert.rejects(c.call('quectel-saas.readData', { productKey: 'p11v14', devices: ['SW000001'], data: '["nope"]' }), { code: 70094 });
+        const asked = await call(c, 'quectel-saas.readProperties', { productKey: 'p11v14', devices: ['SW000001', 'SW000002'], codes: 'switch,power', isCache: 1 });
+        assert.deepEqual((asked.data as { deviceKey: string; ok: boolean }[]).map((r) => [r.deviceKey, r.ok]), [['SW000001', true], ['SW000002', true]]);
+        await assert.rejects(c.call('quectel-saas.readProperties', { productKey: 'p11v14', deviceKey: 'SW000001', codes: 'nope' }), { code: 'INVALID_INPUT', parameter: 'codes.nope' });
+      } finally {
+        sim.subscription.off('message', listener);
+      }
+      const answers = messages.filter((m) => m.subtype === 'READRESP');
+      assert.deepEqual(answers.map((m) => [m.deviceKey, Object.keys(m.data.kv as object)]), [['SW000001', ['brightness']], ['SW000001', ['switch', 'power']]],
+        'the online device answers each read; the offline one holds it until it connects');
+    });
+
+    it('SaaS: queues and subscription rules, listed and read; a stopped rule fills its queue with nothing until started again', async () => {
+      const withAmqp = await startSimulator({ quiet: true, amqp: true });
+      const c = new OpenApiClient(demoAccount(withAmqp, 'quectel-saas'), { retryBaseMs: 10 });
+      try {
+        const queues = await call(c, 'quectel-saas.listQueues', { pageNum: 1, pageSize: 10 });
+        const demo = (queues.data as { id: number; queueName: string }[]).find((q) => q.queueName === DEMO_QUEUE);
+        assert.ok(demo, 'the demo queue is listed');
+        assert.equal(((await call(c, 'quectel-saas.queueDetail', { queueId: demo.id })).data as { queueName: string }).queueName, DEMO_QUEUE);
+        await assert.rejects(c.call('quectel-saas.queueDetail', { queueId: 999 }), { code: 16002 });
+        const rules = (await call(c, 'quectel-saas.listSubscriptions', { queueName: DEMO_QUEUE })).data as { subscribeId: number; status: number }[];
+        assert.deepEqual(rules.map((r) => r.status), [1], 'one rule fills the demo queue, running');
+        const subscribeId = rules[0].subscribeId;
+        assert.equal(((await call(c, 'quectel-saas.subscriptionDetail', { subscribeId })).data as { queueId: number }).queueId, demo.id);
+        await assert.rejects(c.call('quectel-saas.startSubscription', { subscribeId }), { code: 16020 });
+        await assert.rejects(c.call('quectel-saas.subscriptionDetail', { subscribeId: 1 }), { code: 16011 });
+
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 5 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 1);
+        await call(c, 'quectel-saas.stopSubscription', { subscribeId });
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 6 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 1, 'nothing while stopped');
+        await assert.rejects(c.call('quectel-saas.stopSubscription', { subscribeId }), { code: 16021 });
+        await call(c, 'quectel-saas.startSubscription', { subscribeId });
+        withAmqp.reportProperties('p11v14', 'SW000001', { brightness: 7 });
+        assert.equal(withAmqp.queueDepth(DEMO_QUEUE).ready, 2);
+        await assert.rejects(c.call('quectel-saas.listQueues', { pageSize: 101 }), { code: 'INVALID_INPUT', parameter: 'pageSize' });
+      } finally {
+        c.close();
+        await withAmqp.close();
+      }
     });
 
     it('an App account can log in by email instead of phone', async () => {

@@ -45,6 +45,7 @@ const PATTERN_SAMPLES: Record<string, string> = {
   deviceType: '01',
   deviceChildType: '01',
   timeout: '30',
+  deviceKey: 'SW000001',
 };
 
 /** A value the catalogue accepts for the parameter. */
@@ -83,6 +84,7 @@ const RECIPE_DATA: Record<string, object> = {
   sendRaw: { data: '01A2', dataFormat: 'hex' },
   latest: {},
   history: { code: 'brightness' },
+  readProperties: { codes: 'switch,power' },
 };
 /** Ids a checked NovaStar write must name: ones the simulated processor has (screen 0 holds layers 1 and 2, presets 1 and 2). */
 const KNOWN_IDS = { screenId: 0, layerId: 1, presetId: 1, inputId: 0, bkgId: 0 };

@@ -47,6 +47,14 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     assert.deepEqual(values(devices), sim.state.products.get('p11v14')!.devices.map((d) => d.deviceKey));
   });
 
+  it('lists the Quectel SaaS subscription rules and queues by name', async () => {
+    const items = (answer: Record<string, unknown>) => answer.items as { value: string; label: string }[];
+    const rules = (await pick({ account: 'acc-quectel-saas', list: 'subscriptions' })).body;
+    assert.deepEqual(items(rules), sim.state.subscriptions.map((s) => ({ value: String(s.subscribeId), label: s.subscribeName })));
+    const queues = (await pick({ account: 'acc-quectel-saas', list: 'queues' })).body;
+    assert.deepEqual(items(queues), sim.state.queues.map((q) => ({ value: String(q.queueId), label: q.queueName })));
+  });
+
   it('lists a Quectel App user\'s devices, and the products among them once each', async () => {
     const devices = (await pick({ account: 'acc-quectel-app', list: 'devices' })).body;
     assert.ok(values(devices).length > 0);

@@ -2,7 +2,9 @@
 // runtime against the simulator over HTTP on loopback, with App and SaaS
 // accounts: each write is read back through the state node, bad values are
 // refused before anything is sent, and a partly failed control call reaches
-// the Catch node with every device's result.
+// the Catch node with every device's result. With a SaaS account also: a
+// device's resources and location, a read that devices answer by reporting,
+// a product's detail and a new device.
 import assert from 'node:assert/strict';
 import type { Simulator } from '../../simulator';
 import { RED_PACKAGE, helper, useRuntime } from '../support/red';
@@ -168,5 +170,62 @@ describe(`quectel-device-state watch mode (${RED_PACKAGE})`, function () {
     await sleep(1500);
     assert.equal(sim.requests.length, 0);
     for (const id of ['fast', 'watch-history']) assert.equal(h.statuses(id).at(-1)?.fill, 'red', id);
+  });
+});
+
+describe(`Quectel SaaS resources, location, reads and new devices in the Node-RED runtime (${RED_PACKAGE})`, function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+  const h = new FlowHarness(() => sim);
+  useRuntime((s) => (sim = s));
+  before(() => h.load([
+    { id: 'saas-state', type: 'quectel-device-state', account: SAAS.account, productKey: 'p11w22', productKeyType: 'str' },
+    { id: 'saas-control', type: 'quectel-control-device', account: SAAS.account, productKey: SAAS.productKey, productKeyType: 'str', operation: 'readProperties' },
+    { id: 'app-control', type: 'quectel-control-device', account: APP.account, productKey: APP.productKey, productKeyType: 'str' },
+    { id: 'saas-list', type: 'quectel-list-devices', account: SAAS.account, productKey: SAAS.productKey, productKeyType: 'str', output: 'all' },
+  ]));
+  after(() => helper.unload());
+  beforeEach(() => sim.reset());
+
+  it('the state node reads a device\'s resources and its latest location', async () => {
+    const resource = ok(await h.send('saas-state', { operation: 'resource', payload: { deviceKey: 'TH000001' } }), 'resource').payload as { deviceKey: string; battery: unknown };
+    assert.equal(resource.deviceKey, 'TH000001');
+    assert.equal(resource.battery, sim.state.shadows.get('p11w22/TH000001')?.values.battery);
+    const where = ok(await h.send('saas-state', { operation: 'location', payload: { deviceKey: 'TH000005' } }), 'location').payload as { locateType: string; wgsLng: number };
+    assert.equal(where.locateType, 'LBS');
+    assert.equal(typeof where.wgsLng, 'number');
+    failed(await h.send('saas-state', { operation: 'location', payload: { deviceKey: 'TH999999' } }), 70130, 'an unknown device');
+  });
+
+  it('the control node asks devices to report: the answer per device, the values as subscription messages', async () => {
+    const reports: { subtype?: string; data: { kv?: Record<string, unknown> } }[] = [];
+    const listener = (m: (typeof reports)[number]) => reports.push(m);
+    sim.subscription.on('message', listener);
+    try {
+      const msg = ok(await h.send('saas-control', { payload: { deviceKey: SAAS.online[0], codes: ['switch', 'power'] } }), 'readProperties');
+      assert.deepEqual((msg.payload as { ok: boolean }[]).map((r) => r.ok), [true]);
+    } finally {
+      sim.subscription.off('message', listener);
+    }
+    assert.deepEqual(reports.filter((m) => m.subtype === 'READRESP').map((m) => Object.keys(m.data.kv ?? {})), [['switch', 'power']]);
+
+    const before = sim.requests.length;
+    failed(await h.send('saas-control', { payload: { deviceKey: SAAS.online[0], codes: 'nope' } }), 'INVALID_INPUT', 'an unknown code');
+    failed(await h.send('saas-control', { payload: { deviceKey: SAAS.online[0] } }), 'INVALID_INPUT', 'no codes');
+    failed(await h.send('app-control', { operation: 'readProperties', payload: { deviceKey: APP.online[0], codes: 'switch' } }), 'INVALID_INPUT', 'an App account');
+    const after = sim.requests.slice(before);
+    assert.equal(after.filter((r) => r.path.endsWith('/dm/readData')).length, 0, 'no read was sent');
+    assert.ok(after.length <= 1, 'at most the thing model was read');
+  });
+
+  it('the list node reads a product\'s detail and adds a device, in one message each whatever the Output setting', async () => {
+    const detail = ok(await h.send('saas-list', { operation: 'productDetail', payload: {} }), 'productDetail').payload as { productKey: string; productName: string };
+    assert.deepEqual([detail.productKey, detail.productName], [SAAS.productKey, '智能开关']);
+    ok(await h.send('saas-list', { operation: 'createDevice', payload: { deviceKey: 'SWNODE01', deviceName: 'hall', psk: 'k3y-s3cret' } }), 'createDevice');
+    const again = failed(await h.send('saas-list', { operation: 'createDevice', payload: { deviceKey: 'SWNODE01', psk: 'k3y-s3cret' } }), 70062, 'a key in use');
+    assert.ok(!JSON.stringify(again).includes('k3y-s3cret'), 'the psk is not in the error');
+    const all = ok(await h.send('saas-list', { payload: { deviceKey: 'SWNODE01' } }), 'list').payload as { deviceName: string }[];
+    assert.deepEqual(all.map((d) => d.deviceName), ['hall']);
+    failed(await h.send('saas-list', { operation: 'createDevice', payload: { deviceKey: 'bad key!' } }), 'INVALID_INPUT', 'a malformed key');
   });
 });
