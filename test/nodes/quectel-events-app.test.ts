@@ -44,8 +44,11 @@ describe(`quectel-events with an App account (${RED_PACKAGE})`, function () {
   let caught: Record<string, unknown>[] = [];
   let sessionEvents: SessionEvent[] = [];
 
+  /** Records other suites left in the process-wide store: only this test's own are counted. */
+  let recordsBefore = 0;
   beforeEach(() => {
     Object.assign(APP_EVENTS_TIMING, QUICK);
+    recordsBefore = refusals().size;
   });
   afterEach(async () => {
     await helper.unload();
@@ -85,7 +88,7 @@ describe(`quectel-events with an App account (${RED_PACKAGE})`, function () {
   }
   /** The runtime has no user directory here: refused logins are counted in the process's store. */
   const refusals = () => (processRefusals as unknown as { records: Map<string, unknown> }).records;
-  const refusalCount = () => refusals().size;
+  const refusalCount = () => refusals().size - recordsBefore;
   const tickets = () => received.map((m) => String(m.event.ticket));
 
   it('a property change, online/offline, an event and a raw uplink each arrive once, typed, with the envelope', async () => {
