@@ -306,14 +306,21 @@ function textFilter(body: Record<string, unknown>, name: string): string | undef
   return typeof v === 'string' ? v : null;
 }
 
-function queueList(call: Call, sim: SimCore): Answer {
+/** A rule or queue list: the caller's token checked, its JSON body and page read; or the refusal. */
+function ruleListRequest(call: Call, sim: SimCore): { body: Record<string, unknown>; page: { pageNum: number; pageSize: number } } | { refusal: Answer } {
   const refusal = authorize(call, sim);
-  if (refusal) return refusal;
+  if (refusal) return { refusal };
   const parsed = jsonObjectBody(call);
-  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
-  const body = parsed.value;
-  const page = rulePage(body);
-  if (typeof page === 'string') return paramError(page);
+  if (!parsed.ok) return { refusal: paramError(`body (${parsed.reason})`) };
+  const page = rulePage(parsed.value);
+  if (typeof page === 'string') return { refusal: paramError(page) };
+  return { body: parsed.value, page };
+}
+
+function queueList(call: Call, sim: SimCore): Answer {
+  const request = ruleListRequest(call, sim);
+  if ('refusal' in request) return request.refusal;
+  const { body, page } = request;
   const name = textFilter(body, 'queueName');
   if (name === null) return paramError('queueName');
   if (body.status !== undefined && body.status !== null && ![0, 1, 2].includes(body.status as number)) return paramError('status');
@@ -349,13 +356,9 @@ function queueDetail(call: Call, sim: SimCore): Answer {
 }
 
 function subscribeList(call: Call, sim: SimCore): Answer {
-  const refusal = authorize(call, sim);
-  if (refusal) return refusal;
-  const parsed = jsonObjectBody(call);
-  if (!parsed.ok) return paramError(`body (${parsed.reason})`);
-  const body = parsed.value;
-  const page = rulePage(body);
-  if (typeof page === 'string') return paramError(page);
+  const request = ruleListRequest(call, sim);
+  if ('refusal' in request) return request.refusal;
+  const { body, page } = request;
   const queueName = textFilter(body, 'queueName');
   if (queueName === null) return paramError('queueName');
   const subscribeName = textFilter(body, 'subscribeName');
