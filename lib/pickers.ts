@@ -8,7 +8,8 @@ export interface PickerSource {
   operation: string;
   /** Dotted path to the items in the call's data ('' when the data is the list). */
   items: string;
-  value: string;
+  /** The item's field that is the value; several fields make one value joined by '/' (productKey/deviceKey). */
+  value: string | readonly string[];
   /** Dotted path within an item (NovaStar keeps names under general.name). */
   label: string;
   /** Parameters of the call besides those the editor passes on. */
@@ -20,6 +21,10 @@ export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, Picke
     'quectel-saas': { operation: 'quectel-saas.listProducts', items: '', value: 'productKey', label: 'productName', params: { pageSize: 200 } },
     // An App user sees products only through the devices bound to them.
     'quectel-app': { operation: 'quectel-app.listDevices', items: 'list', value: 'productKey', label: 'productName', params: { pageSize: 200 } },
+  },
+  // A device named with its product, where a node takes devices of several products (quectel-events on an App account).
+  productDevices: {
+    'quectel-app': { operation: 'quectel-app.listDevices', items: 'list', value: ['productKey', 'deviceKey'], label: 'deviceName', params: { pageSize: 200 } },
   },
   devices: {
     'quectel-app': { operation: 'quectel-app.listDevices', items: 'list', value: 'deviceKey', label: 'deviceName', params: { pageSize: 200 } },
@@ -53,8 +58,11 @@ export function pickedItems(source: PickerSource, data: unknown): { value: strin
   for (const item of Array.isArray(list) ? list : []) {
     if (item === null || typeof item !== 'object') continue;
     const record = item as Record<string, unknown>;
-    const value = record[source.value];
-    if ((typeof value !== 'string' && typeof value !== 'number') || out.has(String(value))) continue;
+    const fields = typeof source.value === 'string' ? [source.value] : source.value;
+    const parts = fields.map((field) => record[field]);
+    if (parts.some((part) => typeof part !== 'string' && typeof part !== 'number')) continue;
+    const value = parts.join('/');
+    if (out.has(value)) continue;
     const label = dig(record, source.label);
     out.set(String(value), typeof label === 'string' || typeof label === 'number' ? String(label) : '');
     if (out.size >= MAX_PICKED) break;

@@ -2,7 +2,7 @@
 // route fills a list from a saved account, takes JSON only, and reaches
 // nothing but that account's own host.
 import assert from 'node:assert/strict';
-import type { Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import { ALL_NODES, RED_PACKAGE, accounts, helper, useRuntime } from '../support/red';
 
 describe(`picker route (${RED_PACKAGE})`, function () {
@@ -60,6 +60,16 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     assert.ok(values(devices).length > 0);
     const products = (await pick({ account: 'acc-quectel-app', list: 'products' })).body;
     assert.equal(new Set(values(products)).size, values(products).length);
+  });
+
+  it('lists a Quectel App user\'s devices with their products, as the events node takes them (productKey/deviceKey)', async () => {
+    const uid = sim.state.users.get(DEMO.quectelApp.phone)?.uid;
+    const own = sim.state.devices.filter((d) => d.uid === uid).map((d) => `${d.productKey}/${d.deviceKey}`);
+    const picked = (await pick({ account: 'acc-quectel-app', list: 'productDevices' })).body;
+    assert.ok(own.length > 1, 'the demo user has devices');
+    assert.deepEqual(values(picked).sort(), own.sort());
+    // SaaS accounts take devices product by product: no such list there.
+    assert.equal((await pick({ account: 'acc-quectel-saas', list: 'productDevices' })).body.ok, false);
   });
 
   it('refuses a list the platform does not offer, a node that is no account, and a form post', async () => {
