@@ -47,6 +47,79 @@
         return saved;
     }
 
+    // ---- an account's credentials ---------------------------------------------
+
+    // What the runtime holds for each account not opened in this editor, from Node-RED's own
+    // credentials route (texts as they are, has_<name> for secrets): undefined until asked,
+    // null while asking. An imported account is not known to the runtime: it holds nothing.
+    var stored = {};
+
+    function accountName(account) {
+        return account.name || platformLabel(account.platform);
+    }
+
+    // Checks again the account and every node using it, once the runtime has answered.
+    function revalidate(account) {
+        if (!RED.editor || typeof RED.editor.validateNode !== 'function') {
+            return;
+        }
+        RED.editor.validateNode(account);
+        RED.nodes.eachNode(function (n) {
+            if (n.account === account.id) {
+                RED.editor.validateNode(n);
+            }
+        });
+        if (RED.view && RED.view.redraw) {
+            RED.view.redraw(true);
+        }
+    }
+
+    function credentialsOf(account) {
+        if (account.credentials) {
+            return account.credentials;
+        }
+        if (stored[account.id] === undefined) {
+            stored[account.id] = null;
+            $.ajax({ url: 'credentials/iot-openapi-account/' + encodeURIComponent(account.id), dataType: 'json' })
+                .done(function (data) { stored[account.id] = data || {}; })
+                .fail(function () { stored[account.id] = false; })
+                .always(function () { revalidate(account); });
+        }
+        return stored[account.id];
+    }
+
+    // A deploy changes what the runtime holds: ask again.
+    if (RED.events && RED.events.on) {
+        RED.events.on('deploy', function () { stored = {}; });
+    }
+
+    // The credentials the account needs and lacks, by name; [] while that is not known yet.
+    function missingCredentials(account) {
+        var platform = current(account, 'node-config-input-platform', account.platform);
+        var loginBy = current(account, 'node-config-input-loginBy', account.loginBy) || 'phone';
+        var fields = (DATA.credentials[platform] || []).filter(function (f) { return !f.loginBy || f.loginBy === loginBy; });
+        var open = $('#node-config-input-platform').length && RED.editor && typeof RED.editor.getEditStack === 'function' &&
+            RED.editor.getEditStack().indexOf(account) !== -1;
+        var creds = open ? null : credentialsOf(account);
+        if (!open && !creds) {
+            return [];
+        }
+        return fields.filter(function (f) {
+            if (open) {
+                // an unchanged secret shows Node-RED's placeholder: it is there
+                return String($('#node-config-input-' + f.name).val() || '') === '';
+            }
+            var v = creds[f.name];
+            return !(creds['has_' + f.name] === true || (typeof v === 'string' && v !== '') || typeof v === 'number');
+        }).map(function (f) { return f.name; });
+    }
+
+    // The account's reason for being unusable without its credentials, or true.
+    function checkCredentials(account) {
+        var missing = missingCredentials(account);
+        return missing.length ? own('editor.noCredentials', { name: accountName(account), fields: missing.join(', ') }) : true;
+    }
+
     function validateAccount(value, platforms) {
         if (!value || value === '_ADD_') {
             return shared('errors.noAccount');
@@ -60,6 +133,10 @@
                 expected: platforms.map(platformLabel).join(' / '),
                 platform: platformLabel(account.platform)
             });
+        }
+        var credentials = checkCredentials(account);
+        if (credentials !== true) {
+            return credentials;
         }
         if (account.valid === false) {
             return own('editor.accountInvalid');
@@ -650,7 +727,8 @@
                     return PLATFORMS.indexOf(v) !== -1 ? true : own('editor.badPlatform');
                 }
             },
-            settingsVersion: { value: DATA.account.version }
+            // No field of the dialog shows it: the place for the account's own reasons, such as missing credentials.
+            settingsVersion: { value: DATA.account.version, validate: function (v, opt) { return checkCredentials(this); } }
         };
         DATA.account.settings.forEach(function (setting) {
             defaults[setting.name] = { value: setting.default };
@@ -713,6 +791,7 @@
         accountNotSent: accountNotSent,
         migrate: migrate,
         credentialNames: credentialNames,
-        platformForNewAccount: platformForNewAccount
+        platformForNewAccount: platformForNewAccount,
+        checkCredentials: checkCredentials
     };
 })();

@@ -106,6 +106,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     let unwatch = () => {};
     if (!account) {
       status({ fill: 'red', shape: 'ring', text: text(RED, 'errors.noAccount', 'no account selected') });
+    } else if (!account.client && account.configError) {
+      // An account that cannot call (no credentials, a bad setting): shown at deploy, not first at the first message.
+      status({ fill: 'red', shape: 'ring', text: account.configError.message });
     } else {
       unwatch = account.watch((event) => {
         if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') }, false);

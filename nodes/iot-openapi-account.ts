@@ -6,7 +6,7 @@ import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, RefusalsUnreadable, type RefusalStore } from '../lib/lockout';
 import { checkAccountSettings, STORE_CREDENTIAL_FIELDS, type CheckedAccount } from '../lib/accounts';
-import { CREDENTIAL_FIELDS, type AccountConfig, type Platform } from '../lib/types';
+import { CREDENTIAL_FIELDS, requiredCredentials, type AccountConfig, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
@@ -99,6 +99,15 @@ export = function register(RED: NodeAPI): void {
     });
     try {
       const { redisUsername, redisPassword, ...vendor } = (this.credentials ?? {}) as Record<string, unknown>;
+      // An imported flow brings no credentials: say so once for the account, not as a bad parameter on every call.
+      const platform = settings.platform as Platform;
+      const missing = CREDENTIAL_FIELDS[platform]
+        ? requiredCredentials({ platform, loginBy: settings.loginBy === 'email' ? 'email' : 'phone' }).filter((name) => vendor[name] === undefined || vendor[name] === null || vendor[name] === '')
+        : [];
+      if (missing.length) {
+        const name = typeof settings.name === 'string' && settings.name !== '' ? settings.name : platform;
+        throw new OpenApiError(ErrorCodes.INVALID_INPUT, text(RED, 'status.noCredentials', `account '${name}' has no credentials: open it`, { name }), { parameter: missing[0] });
+      }
       const checked = checkAccountSettings(settings, vendor);
       const config = checked.config;
       this.baseUrl = resolveBaseUrl(config);

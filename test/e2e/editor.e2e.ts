@@ -870,6 +870,49 @@ describe('editor (headless Chromium)', function () {
     await shot(page, 'readable-error');
   });
 
+  it('i. an imported example says its account needs credentials: on the account, on every node, before Deploy', async function () {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'novastar-screen.json'), 'utf8')) as EditorNode[];
+    await importFlow(page, example);
+    const tab = example.find((n) => n.type === 'tab')!.id;
+    await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), tab);
+    const account = example.find((n) => n.type === 'iot-openapi-account')!;
+    const action = example.find((n) => n.type === 'novastar-screen')!;
+    const expected = accountText('en-US', 'iot-openapi-account.editor.noCredentials', { name: String(account.name), fields: 'pId, secretKey' });
+    // The runtime is asked which credentials it holds (none for an imported account): then the triangle shows.
+    await page.waitForFunction((id: string) => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const badge = $(`#${id} .red-ui-flow-node-error`);
+      return badge.length > 0 && !badge.is('.hide') && badge.is(':visible');
+    }, action.id, { timeout: WAIT_MS });
+    const state = await page.evaluate(([a, n]: string[]) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      return { account: RED.nodes.node(a)?.validationErrors ?? [], node: RED.nodes.node(n)?.validationErrors ?? [] };
+    }, [account.id, action.id]);
+    assert.deepEqual(state.account, [expected]);
+    assert.ok(state.node.includes(expected), `"${expected}" in ${JSON.stringify(state.node)}`);
+    await page.locator(`#${action.id} .red-ui-flow-node-error`).hover();
+    const tooltip = page.locator('.red-ui-flow-port-tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), `the tooltip says "${expected}"`);
+    // The first comment's title says what to set.
+    const comment = example.find((n) => n.type === 'comment')!;
+    assert.match(String(await page.locator(`#${comment.id}`).textContent()), /before Deploy, open its account and type the simulator's demo credentials/);
+    await shot(page, 'example-needs-credentials');
+
+    // Typed in the account's dialog and saved: the account and its nodes are valid.
+    await page.evaluate((id: string) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      (RED as unknown as { editor: { editConfig(a: string, t: string, id: string): void } }).editor.editConfig('', 'iot-openapi-account', id);
+    }, account.id);
+    await page.locator('#node-config-input-pId').waitFor({ state: 'visible' });
+    await fillAccount(page, { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey });
+    await page.locator('#node-config-dialog-ok').click();
+    await page.waitForFunction(([a, n]: string[]) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      return RED.nodes.node(a)?.valid === true && RED.nodes.node(n)?.valid === true;
+    }, [account.id, action.id], { timeout: WAIT_MS });
+  });
+
   it('raised no uncaught error in the editor', function () {
     assert.deepEqual(pageErrors, []);
   });
