@@ -411,11 +411,19 @@
     function preparePicker(spec, node, param, input) {
         var button = $('#iot-openapi-pick-' + param.prop);
         var box = $('#iot-openapi-picked-' + param.prop);
-        if (RED.popover && RED.popover.tooltip) {
-            RED.popover.tooltip(button, shared('picker.tooltip'));
-        }
+        // Why a list could not be read, in full (an option of the list would be cut off).
+        var note = $('<div class="form-tips iot-openapi-pick-note"></div>').attr('id', 'iot-openapi-pick-note-' + param.prop)
+            .css({ 'margin-top': '4px', width: '70%', 'word-break': 'break-word' }).insertAfter(box).hide();
+        // Above the button: below it, the tooltip would cover the list it fills.
+        var tip = RED.popover && RED.popover.create ? RED.popover.create({
+            tooltip: true, target: button, trigger: 'hover', size: 'small', direction: 'top', class: 'iot-openapi-pick-tip',
+            content: shared('picker.tooltip'), delay: { show: 750, hide: 50 }
+        }) : null;
         button.on('click', function (event) {
             event.preventDefault();
+            if (tip) {
+                tip.close(true);
+            }
             var account = $('#node-input-account').val();
             var context = {};
             spec.params.forEach(function (p) {
@@ -425,18 +433,50 @@
                 }
             });
             box.parent().show();
-            box.empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            box.show().empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            note.hide().empty();
+            var cannot = function (text) {
+                box.hide().empty();
+                note.text(text).show();
+            };
+            var body = { account: account, list: button.attr('data-picker'), params: context };
+            // An account changed or added in this editor is read with its values here, as Test connection does.
+            var held = account ? RED.nodes.node(account) : null;
+            if (held && held.type === 'iot-openapi-account' && held.credentials) {
+                body.settings = { platform: held.platform, name: held.name };
+                DATA.account.settings.forEach(function (setting) {
+                    if (held[setting.name] !== undefined) {
+                        body.settings[setting.name] = held[setting.name];
+                    }
+                });
+                body.credentials = {};
+                (DATA.credentials[held.platform] || []).forEach(function (field) {
+                    var v = held.credentials[field.name];
+                    if (typeof v === 'string' && v !== '') {
+                        body.credentials[field.name] = v;
+                    } else if (field.secret && held.credentials['has_' + field.name]) {
+                        // Node-RED's placeholder: the runtime takes the stored secret, for the same saved account only
+                        body.credentials[field.name] = '__PWRD__';
+                    }
+                });
+            }
             $.ajax({
                 url: 'iot-openapi-account/pick',
                 type: 'POST',
                 contentType: 'application/json',
                 dataType: 'json',
                 headers: { 'Accept-Language': RED.i18n.lang() },
-                data: JSON.stringify({ account: account, list: button.attr('data-picker'), params: context })
+                data: JSON.stringify(body)
             }).done(function (answer) {
                 box.empty();
                 if (!answer || !answer.ok) {
-                    box.append($('<option value=""></option>').text((answer && answer.message) || shared('picker.failed')));
+                    if (!answer || answer.code === undefined) {
+                        cannot((answer && answer.message) || shared('picker.failed'));
+                    } else if (answer.code === 'INVALID_INPUT' && !answer.hint) {
+                        cannot(answer.message);
+                    } else {
+                        cannot(shared(answer.hint ? 'picker.failedHint' : 'picker.failedWhy', { code: answer.code, message: answer.message || '', hint: answer.hint || '' }));
+                    }
                     return;
                 }
                 box.append($('<option value=""></option>').text(shared('picker.choose', { count: answer.items.length })));
@@ -444,7 +484,7 @@
                     box.append($('<option></option>').val(item.value).text(item.label ? item.value + ' \u2013 ' + item.label : item.value));
                 });
             }).fail(function (xhr) {
-                box.empty().append($('<option value=""></option>').text(shared('picker.failed') + ' (HTTP ' + xhr.status + ')'));
+                cannot(shared('picker.failed') + ' (HTTP ' + xhr.status + ')');
             });
         });
         box.on('change', function () {
@@ -492,6 +532,18 @@
                 RED.popover.tooltip(label, own('editor.payloadField', { name: param.name }));
             }
         });
+        // A node without an account takes the one account it can use, when there is exactly one.
+        if (!node.account) {
+            var suitable = [];
+            RED.nodes.eachConfig(function (c) {
+                if (c.type === 'iot-openapi-account' && spec.platforms.indexOf(c.platform) !== -1) {
+                    suitable.push(c.id);
+                }
+            });
+            if (suitable.length === 1) {
+                $('#node-input-account').val(suitable[0]);
+            }
+        }
         // a flow without the property leaves a select empty: show (and save) its default
         form.find('select[id^="node-input-"]').each(function () {
             if ($(this).val() === null && this.options.length) {

@@ -147,6 +147,34 @@ export = function register(RED: NodeAPI): void {
     );
   }
 
+  /**
+   * An account as the editor holds it (the dialog's values, or an account not
+   * deployed yet), checked as a deployed account is (a calling code, for one,
+   * would be signed and sent as it is). A secret left unchanged comes from the
+   * saved account `body.id` only when platform and base URL are the saved
+   * ones, so a stored secret is never sent somewhere new.
+   */
+  function dialogAccount(body: Record<string, unknown>): AccountConfig {
+    const given = (isPlainObject(body.credentials) ? body.credentials : {}) as Record<string, unknown>;
+    const credentials: Record<string, unknown> = {};
+    const config = checkAccountSettings(body, credentials).config;
+    // The dialog's timeout limits each call, and a test or a pick as a whole ends after TEST_CONNECTION_MAX_MS.
+    if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
+    const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
+    const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
+    const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
+    for (const name of Object.keys(VENDOR_CREDENTIALS)) {
+      const value = given[name];
+      if (value === UNCHANGED) {
+        if (!sameAccount) throw invalidInput(name, 'retype');
+        credentials[name] = stored[name];
+      } else if (typeof value === 'string') {
+        credentials[name] = value;
+      }
+    }
+    return config;
+  }
+
   // Test connection: logs in with the dialog's values. It needs the same
   // permission as changing the account; it takes JSON only (a form posted by
   // another site needs no preflight); a secret left unchanged in the dialog
@@ -157,28 +185,11 @@ export = function register(RED: NodeAPI): void {
     const asked = jsonRequest(req, res);
     if (!asked) return;
     const { lang, t, body } = asked;
-    const given = (body.credentials ?? {}) as Record<string, unknown>;
-    const credentials: Record<string, unknown> = {};
     let config = { platform: body.platform } as AccountConfig;
     let client: OpenApiClient | undefined;
     let guard: NodeJS.Timeout | undefined;
     try {
-      // Checked as a deployed account is (a calling code, for one, would be signed and sent as it is).
-      config = checkAccountSettings(body, credentials).config;
-      // The dialog's timeout limits each call of the test, and the test as a whole ends after TEST_CONNECTION_MAX_MS.
-      if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
-      const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
-      const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
-      const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
-      for (const name of Object.keys(VENDOR_CREDENTIALS)) {
-        const value = given[name];
-        if (value === UNCHANGED) {
-          if (!sameAccount) throw invalidInput(name, 'retype');
-          credentials[name] = stored[name];
-        } else if (typeof value === 'string') {
-          credentials[name] = value;
-        }
-      }
+      config = dialogAccount(body);
       client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
       // A login of two vendor calls, and the calls after it, share the one limit: closing the client ends what is still running.
       const running = client;
@@ -204,19 +215,47 @@ export = function register(RED: NodeAPI): void {
     }
   });
 
-  // Pickers: the values a saved account offers for a parameter (products,
-  // devices, screens, presets), for the editor's lists. The same guards as
-  // the Test connection: permission, JSON only; and only the running account's
-  // own client, so nothing goes anywhere but its saved host.
-  RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('flows.write'), async (req: AdminRequest, res: AdminResponse) => {
+  // Pickers: the values an account offers for a parameter (products,
+  // devices, screens, presets), for the editor's lists. The account as the
+  // editor holds it (`body.settings`, not deployed yet or changed since), with
+  // the Test connection's guards: permission, JSON only, a stored secret only
+  // for the same saved account, platform and base URL; or else the running
+  // account's own client, so nothing goes anywhere but its saved host.
+  RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('iot-openapi-account.write'), async (req: AdminRequest, res: AdminResponse) => {
     const asked = jsonRequest(req, res);
     if (!asked) return;
-    const { t, body } = asked;
-    const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
-    const source = account?.type === 'iot-openapi-account' && typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list)
-      ? PICKERS[body.list as PickerList][account.platform]
-      : undefined;
-    if (!account?.client || !source) {
+    const { lang, t, body } = asked;
+    const list = typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list) ? PICKERS[body.list as PickerList] : undefined;
+    let own: OpenApiClient | undefined;
+    let guard: NodeJS.Timeout | undefined;
+    let client: OpenApiClient | undefined;
+    let platform: Platform | undefined;
+    try {
+      if (isPlainObject(body.settings)) {
+        const config = dialogAccount({ ...body.settings, id: body.account, credentials: body.credentials });
+        platform = config.platform;
+        if (list?.[platform]) {
+          own = client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
+          const running = own;
+          guard = setTimeout(() => running.close(), TEST_CONNECTION_MAX_MS);
+        }
+      } else {
+        const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
+        if (account?.type === 'iot-openapi-account') {
+          client = account.client;
+          platform = account.platform;
+        }
+      }
+    } catch (err) {
+      const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
+      const hint = hintIn(catalogue(lang), e.platform ?? platform, e.code, e.reason);
+      res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
+      return;
+    }
+    const source = platform ? list?.[platform] : undefined;
+    if (!client || !source) {
+      clearTimeout(guard);
+      own?.close();
       res.json({ ok: false, code: ErrorCodes.INVALID_INPUT, message: t('iot-openapi.picker.noAccount') });
       return;
     }
@@ -226,11 +265,20 @@ export = function register(RED: NodeAPI): void {
       const op = getOperation(source.operation)!;
       const params: Record<string, unknown> = {};
       for (const p of op.params) if (typeof given[p.name] === 'string' || typeof given[p.name] === 'number') params[p.name] = given[p.name];
-      const result = await account.client.call(source.operation, { ...params, ...source.params });
+      const result = await client.call(source.operation, { ...params, ...source.params });
       res.json({ ok: true, items: pickedItems(source, result.data) });
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
-      res.json({ ok: false, code: e.code, message: explained(e, t) });
+      // As the Test connection: a host the dialog names is not probed through this route.
+      if (own && !isVendorAnswer(e)) {
+        res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
+        return;
+      }
+      const hint = hintIn(catalogue(lang), e.platform ?? platform, e.code, e.reason);
+      res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
+    } finally {
+      clearTimeout(guard);
+      own?.close();
     }
   });
 };

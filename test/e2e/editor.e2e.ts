@@ -235,6 +235,21 @@ async function fillAccount(page: Page, values: Record<string, string>): Promise<
   }
 }
 
+/** Opens a node, its account's dialog through the pencil beside the account, types the values and saves both. */
+async function editAccountOf(page: Page, nodeId: string, values: Record<string, string>): Promise<void> {
+  await page.evaluate((id: string) => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    RED.editor.edit(RED.nodes.node(id)!);
+  }, nodeId);
+  await page.locator('#node-input-btn-account-edit').click();
+  await page.locator(`#node-config-input-${Object.keys(values)[0]}`).waitFor({ state: 'visible' });
+  await fillAccount(page, values);
+  await page.locator('#node-config-dialog-ok').click();
+  await page.locator('#node-config-input-platform').waitFor({ state: 'detached' });
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#node-input-account').waitFor({ state: 'detached' });
+}
+
 // ---------------------------------------------------------------------------
 
 describe('editor (headless Chromium)', function () {
@@ -899,18 +914,80 @@ describe('editor (headless Chromium)', function () {
     assert.match(String(await page.locator(`#${comment.id}`).textContent()), /before Deploy, open its account and type the simulator's demo credentials/);
     await shot(page, 'example-needs-credentials');
 
-    // Typed in the account's dialog and saved: the account and its nodes are valid.
-    await page.evaluate((id: string) => {
-      const { RED } = globalThis as unknown as EditorGlobals;
-      (RED as unknown as { editor: { editConfig(a: string, t: string, id: string): void } }).editor.editConfig('', 'iot-openapi-account', id);
-    }, account.id);
-    await page.locator('#node-config-input-pId').waitFor({ state: 'visible' });
-    await fillAccount(page, { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey });
-    await page.locator('#node-config-dialog-ok').click();
+    // Typed in the account's dialog (the pencil beside the node's account) and saved: the account and its nodes are valid.
+    await editAccountOf(page, action.id, { pId: DEMO.novastar.pId, secretKey: 'wrongkey', baseUrl: demo.sim.novastarUrl });
     await page.waitForFunction(([a, n]: string[]) => {
       const { RED } = globalThis as unknown as EditorGlobals;
       return RED.nodes.node(a)?.valid === true && RED.nodes.node(n)?.valid === true;
     }, [account.id, action.id], { timeout: WAIT_MS });
+  });
+
+  it('j. pickers before Deploy: a screen read with the account as typed in the editor, the whole reason when it cannot, the tooltip off the list', async function () {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'novastar-screen.json'), 'utf8')) as EditorNode[];
+    const action = example.find((n) => n.type === 'novastar-screen')!;
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.dirty()), true, 'nothing deployed since the import');
+    const openNode = async () => {
+      await page.evaluate((id: string) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node(id)!);
+      }, action.id);
+      await page.locator('#node-input-operation').waitFor({ state: 'visible' });
+      await page.locator('#node-input-operation').selectOption('setBrightness');
+    };
+    const closeNode = async () => {
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#node-input-operation').waitFor({ state: 'detached' });
+    };
+
+    // The secret typed in test i is wrong: the vendor's refusal, in full, below the button.
+    await openNode();
+    const button = page.locator('#iot-openapi-pick-screenId');
+    await button.hover();
+    const tooltip = page.locator('.iot-openapi-pick-tip');
+    await tooltip.waitFor({ state: 'visible' });
+    const [tip, at] = [await tooltip.boundingBox(), await button.boundingBox()];
+    assert.ok(tip && at && tip.y + tip.height <= at.y + 1, `the tooltip is above the button: ${JSON.stringify({ tip, at })}`);
+    await button.click();
+    const note = page.locator('#iot-openapi-pick-note-screenId');
+    await note.waitFor({ state: 'visible' });
+    const reason = collapse(await note.innerText());
+    assert.match(reason, /^could not read the list: \S+: /, reason);
+    assert.equal(await page.locator('#iot-openapi-picked-screenId').isVisible(), false, 'no list to choose from');
+    await shot(page, 'picker-reason');
+    await closeNode();
+
+    // Corrected in the account's dialog (still not deployed): the screens come.
+    await editAccountOf(page, action.id, { secretKey: DEMO.novastar.secretKey });
+    await openNode();
+    await page.locator('#iot-openapi-pick-screenId').click();
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-picked-screenId option').length > 1, undefined, { timeout: WAIT_MS });
+    await page.locator('#iot-openapi-picked-screenId').selectOption('1');
+    assert.equal(await page.locator('#iot-openapi-pick-note-screenId').isVisible(), false);
+    assert.equal(await page.evaluate(() => String((globalThis as unknown as EditorGlobals).$('#node-input-screenId').val())), '1');
+    await closeNode();
+  });
+
+  it('k. a new node with exactly one account it can use has it chosen', async function () {
+    const only = await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const ids: string[] = [];
+      RED.nodes.eachConfig((c) => { if (c.type === 'iot-openapi-account' && c.platform === 'quectel-app') ids.push(c.id); });
+      return ids;
+    });
+    assert.equal(only.length, 1, `one Quectel App account in the workspace: ${JSON.stringify(only)}`);
+    await importFlow(page, [
+      { id: 'tab-e2e-one', type: 'tab', label: 'E2E one account' },
+      { id: 'e2e-one', type: 'quectel-send-sms', z: 'tab-e2e-one', name: '', account: '', x: 240, y: 120, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.editor.edit(RED.nodes.node('e2e-one')!);
+    });
+    await page.locator('#node-input-account').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#node-input-name').is(':visible'), undefined, { timeout: WAIT_MS });
+    assert.equal(await page.evaluate(() => String((globalThis as unknown as EditorGlobals).$('#node-input-account').val())), only[0]);
+    await page.locator('#node-dialog-ok').click();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-one')?.account), only[0]);
   });
 
   it('raised no uncaught error in the editor', function () {

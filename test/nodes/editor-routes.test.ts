@@ -2,7 +2,7 @@
 // route fills a list from a saved account, takes JSON only, and reaches
 // nothing but that account's own host.
 import assert from 'node:assert/strict';
-import type { Simulator } from '../../simulator';
+import { DEMO, type Simulator } from '../../simulator';
 import { ALL_NODES, RED_PACKAGE, accounts, helper, useRuntime } from '../support/red';
 
 describe(`picker route (${RED_PACKAGE})`, function () {
@@ -63,6 +63,40 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     const form = await helper.request().post('/iot-openapi-account/pick').set('Content-Type', 'application/x-www-form-urlencoded').send('account=acc-novastar&list=screens');
     assert.equal(form.status, 415);
     assert.equal(sim.requests.length, 0, 'nothing was sent');
+  });
+
+  describe('with the editor\'s values, before the account is deployed', () => {
+    const settings = () => ({ platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, timeout: 5000 });
+
+    it('reads the list with the credentials typed in the dialog, for an account the runtime does not know', async () => {
+      const answer = (await pick({ account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey } })).body;
+      assert.equal(answer.ok, true, JSON.stringify(answer));
+      assert.deepEqual(values(answer), ['0', '1']);
+    });
+
+    it('uses a stored secret only for the same saved account, platform and base URL', async () => {
+      const same = (await pick({ account: 'acc-novastar', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } })).body;
+      assert.equal(same.ok, true, JSON.stringify(same));
+      const sent = sim.requests.length;
+      for (const body of [
+        { account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } },
+        { account: 'acc-novastar', list: 'screens', settings: { ...settings(), baseUrl: `${sim.url}/elsewhere/open/api` }, credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } },
+      ]) {
+        const answer = (await pick(body)).body;
+        assert.equal(answer.ok, false, JSON.stringify(body));
+        assert.equal(answer.code, 'INVALID_INPUT');
+        assert.match(String(answer.message), /secretKey/);
+      }
+      assert.equal(sim.requests.length, sent, 'nothing was sent with a stored secret');
+    });
+
+    it('says why in full when the values cannot be used: a wrong secret is the vendor\'s refusal, a host that is no vendor gets one wording', async () => {
+      const wrong = (await pick({ account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: 'wrongkey' } })).body;
+      assert.equal(wrong.ok, false);
+      assert.notEqual(wrong.code, 'NO_ANSWER');
+      const closed = (await pick({ account: 'not-deployed', list: 'screens', settings: { ...settings(), baseUrl: 'http://127.0.0.1:9/open/api' }, credentials: { pId: 'x', secretKey: 'abcdefgh' } })).body;
+      assert.equal(closed.code, 'NO_ANSWER');
+    });
   });
 
   it('a refused read comes back with the vendor\'s code', async () => {
