@@ -406,6 +406,228 @@
         }
     }
 
+    // Asks the runtime for a picker's list. An account changed or added in this editor is read
+    // with its values here, as Test connection does; else the deployed account's own.
+    function pickRequest(account, list, context) {
+        var body = { account: account, list: list, params: context };
+        var held = account ? RED.nodes.node(account) : null;
+        if (held && held.type === 'iot-openapi-account' && held.credentials) {
+            body.settings = { platform: held.platform, name: held.name };
+            DATA.account.settings.forEach(function (setting) {
+                if (held[setting.name] !== undefined) {
+                    body.settings[setting.name] = held[setting.name];
+                }
+            });
+            body.credentials = {};
+            (DATA.credentials[held.platform] || []).forEach(function (field) {
+                var v = held.credentials[field.name];
+                if (typeof v === 'string' && v !== '') {
+                    body.credentials[field.name] = v;
+                } else if (field.secret && held.credentials['has_' + field.name]) {
+                    // Node-RED's placeholder: the runtime takes the stored secret, for the same saved account only
+                    body.credentials[field.name] = '__PWRD__';
+                }
+            });
+        }
+        return $.ajax({
+            url: 'iot-openapi-account/pick',
+            type: 'POST',
+            contentType: 'application/json',
+            dataType: 'json',
+            headers: { 'Accept-Language': RED.i18n.lang() },
+            data: JSON.stringify(body)
+        });
+    }
+
+    // Why a list could not be read, from the runtime's answer.
+    function pickFailure(answer) {
+        if (!answer || answer.code === undefined) {
+            return (answer && answer.message) || shared('picker.failed');
+        }
+        if (answer.code === 'INVALID_INPUT' && !answer.hint) {
+            return answer.message;
+        }
+        return shared(answer.hint ? 'picker.failedHint' : 'picker.failedWhy', { code: answer.code, message: answer.message || '', hint: answer.hint || '' });
+    }
+
+    // The values the form holds as plain text or numbers (a product for its devices or its thing model).
+    function formContext(spec, except) {
+        var context = {};
+        spec.params.forEach(function (p) {
+            var el = $('#node-input-' + p.prop);
+            if (el.length && p.prop !== except && ['str', 'num', CHOICE].indexOf(el.typedInput('type')) !== -1 && el.typedInput('value') !== '') {
+                context[p.name] = el.typedInput('value');
+            }
+        });
+        return context;
+    }
+
+    // ---- the thing model: a property or service picked by name, its value set with the right widget ----
+
+    // Where the thing model helps: the control node's data (a value per property), the state node's property list.
+    var MODEL_FIELDS = { data: 'values', codes: 'codes' };
+
+    function modelDescription(item) {
+        var parts = [shared('model.' + item.kind), shared('model.type', { type: item.dataType })];
+        if (item.unit) {
+            parts.push(shared('model.unit', { unit: item.unit }));
+        }
+        if (item.min !== undefined || item.max !== undefined) {
+            parts.push(shared('model.range', { min: item.min === undefined ? '' : item.min, max: item.max === undefined ? '' : item.max }));
+        }
+        if (item.length !== undefined) {
+            parts.push(shared('model.length', { length: item.length }));
+        }
+        if (item.subType === 'R') {
+            parts.push(shared('model.readOnly'));
+        }
+        return parts.join(' \u00b7 ');
+    }
+
+    // The widget for a value of this type: a switch, a number within range, a list of the values, or text.
+    function modelWidget(item, id) {
+        if (item.dataType === 'BOOL') {
+            return $('<select></select>').attr('id', id)
+                .append($('<option value="true"></option>').text(shared('model.on')))
+                .append($('<option value="false"></option>').text(shared('model.off')));
+        }
+        if (item.dataType === 'ENUM' && item.values) {
+            var list = $('<select></select>').attr('id', id);
+            item.values.forEach(function (v) { $('<option></option>').val(v).text(v).appendTo(list); });
+            return list;
+        }
+        if (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(item.dataType) !== -1) {
+            var number = $('<input type="number">').attr('id', id).css('width', '120px');
+            if (item.min !== undefined) { number.attr('min', item.min).val(item.min); }
+            if (item.max !== undefined) { number.attr('max', item.max); }
+            if (item.dataType === 'INT') { number.attr('step', 1); }
+            return number;
+        }
+        var text = $('<input type="text">').attr('id', id).css('width', '200px');
+        if (item.kind === 'service') {
+            var template = {};
+            (item.inputs || []).forEach(function (input) {
+                template[input.value] = input.dataType === 'BOOL' ? true : (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(input.dataType) !== -1 ? (input.min || 0) : (input.values ? input.values[0] : ''));
+            });
+            text.val(JSON.stringify(template)).css('width', '70%');
+        }
+        return text;
+    }
+
+    function modelValue(item, widget) {
+        var v = widget.val();
+        if (item.dataType === 'BOOL') {
+            return v === 'true';
+        }
+        if (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(item.dataType) !== -1) {
+            return Number(v);
+        }
+        if (item.kind === 'service') {
+            try {
+                return JSON.parse(v || '{}');
+            } catch (err) {
+                return {};
+            }
+        }
+        return v;
+    }
+
+    function prepareModel(spec, param, input) {
+        var use = MODEL_FIELDS[param.name];
+        var row = input.closest('.form-row');
+        if (!use || !row.length || !spec.params.some(function (p) { return p.name === 'productKey'; })) {
+            return;
+        }
+        var prefix = 'iot-openapi-model-' + param.prop;
+        var panel = $('<div class="form-row iot-openapi-param iot-openapi-model"></div>').attr('id', prefix)
+            .attr('data-param', param.prop)
+            .attr('data-operations', String(row.attr('data-operations') || '').split(/\s+/).filter(function (o) { return o !== 'sendRaw'; }).join(' '))
+            .attr('data-platforms', row.attr('data-platforms'))
+            .insertAfter(row);
+        $('<span style="display:inline-block; width:110px"></span>').appendTo(panel);
+        var load = $('<button type="button" class="red-ui-button"></button>').attr('id', prefix + '-load')
+            .append('<i class="fa fa-cube"></i> ').append($('<span></span>').text(shared('model.load'))).appendTo(panel);
+        if (RED.popover && RED.popover.tooltip) {
+            RED.popover.tooltip(load, shared('model.tooltip'));
+        }
+        var items = $('<select style="width:50%; margin-left:6px"></select>').attr('id', prefix + '-item').appendTo(panel).hide();
+        var note = $('<div class="form-tips" style="margin:4px 0 0 114px; width:70%; word-break:break-word"></div>').attr('id', prefix + '-note').appendTo(panel).hide();
+        var detail = $('<div style="margin:4px 0 0 114px"></div>').attr('id', prefix + '-detail').appendTo(panel).hide();
+        var info = $('<div class="form-tips" style="margin-bottom:4px"></div>').attr('id', prefix + '-info').appendTo(detail);
+        var holder = $('<span></span>').appendTo(detail);
+        var apply = $('<button type="button" class="red-ui-button" style="margin-left:6px"></button>').attr('id', prefix + '-set')
+            .text(shared(use === 'values' ? 'model.set' : 'model.add')).appendTo(detail);
+        var found = [];
+        var widget = null;
+        load.on('click', function (event) {
+            event.preventDefault();
+            var context = formContext(spec, param.prop);
+            note.hide();
+            if (!context.productKey) {
+                note.text(shared('model.noProduct')).show();
+                return;
+            }
+            items.show().empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            detail.hide();
+            pickRequest($('#node-input-account').val(), 'model', context).done(function (answer) {
+                items.empty();
+                if (!answer || !answer.ok) {
+                    items.hide();
+                    note.text(pickFailure(answer)).show();
+                    return;
+                }
+                found = (answer.items || []).filter(function (item) { return use === 'values' || item.kind === 'property'; });
+                items.append($('<option value=""></option>').text(shared('model.choose', { count: found.length })));
+                found.forEach(function (item, i) {
+                    $('<option></option>').val(String(i)).text((item.label ? item.label + ' (' + item.value + ')' : item.value) +
+                        (item.kind === 'service' ? ' \u2013 ' + shared('model.service') : '')).appendTo(items);
+                });
+            }).fail(function (xhr) {
+                items.hide();
+                note.text(shared('picker.failed') + ' (HTTP ' + xhr.status + ')').show();
+            });
+        });
+        items.on('change', function () {
+            var item = found[Number(items.val())];
+            holder.empty();
+            if (items.val() === '' || !item) {
+                detail.hide();
+                return;
+            }
+            info.text(modelDescription(item));
+            widget = use === 'values' ? modelWidget(item, prefix + '-value').appendTo(holder) : null;
+            detail.show();
+        });
+        apply.on('click', function (event) {
+            event.preventDefault();
+            var item = found[Number(items.val())];
+            if (!item) {
+                return;
+            }
+            if (use === 'values') {
+                // The value joins what the field holds (JSON), or starts it.
+                var data = {};
+                try {
+                    var was = input.typedInput('type') === 'json' ? JSON.parse(input.typedInput('value') || '{}') : {};
+                    data = was && typeof was === 'object' && !Array.isArray(was) ? was : {};
+                } catch (err) {
+                    data = {};
+                }
+                data[item.value] = modelValue(item, widget);
+                input.typedInput('type', 'json');
+                input.typedInput('value', JSON.stringify(data));
+            } else {
+                var list = input.typedInput('type') === 'str' ? String(input.typedInput('value') || '').split(',').map(function (c) { return c.trim(); }).filter(Boolean) : [];
+                if (list.indexOf(item.value) === -1) {
+                    list.push(item.value);
+                }
+                input.typedInput('type', 'str');
+                input.typedInput('value', list.join(','));
+            }
+            input.trigger('change');
+        });
+    }
+
     // A picker: fills a list from the live account through the package's admin route,
     // with the node's saved account and the values already chosen (a screen for its presets).
     function preparePicker(spec, node, param, input) {
@@ -425,13 +647,7 @@
                 tip.close(true);
             }
             var account = $('#node-input-account').val();
-            var context = {};
-            spec.params.forEach(function (p) {
-                var el = $('#node-input-' + p.prop);
-                if (el.length && p.prop !== param.prop && ['str', 'num', CHOICE].indexOf(el.typedInput('type')) !== -1 && el.typedInput('value') !== '') {
-                    context[p.name] = el.typedInput('value');
-                }
-            });
+            var context = formContext(spec, param.prop);
             box.parent().show();
             box.show().empty().append($('<option value=""></option>').text(shared('picker.loading')));
             note.hide().empty();
@@ -439,44 +655,10 @@
                 box.hide().empty();
                 note.text(text).show();
             };
-            var body = { account: account, list: button.attr('data-picker'), params: context };
-            // An account changed or added in this editor is read with its values here, as Test connection does.
-            var held = account ? RED.nodes.node(account) : null;
-            if (held && held.type === 'iot-openapi-account' && held.credentials) {
-                body.settings = { platform: held.platform, name: held.name };
-                DATA.account.settings.forEach(function (setting) {
-                    if (held[setting.name] !== undefined) {
-                        body.settings[setting.name] = held[setting.name];
-                    }
-                });
-                body.credentials = {};
-                (DATA.credentials[held.platform] || []).forEach(function (field) {
-                    var v = held.credentials[field.name];
-                    if (typeof v === 'string' && v !== '') {
-                        body.credentials[field.name] = v;
-                    } else if (field.secret && held.credentials['has_' + field.name]) {
-                        // Node-RED's placeholder: the runtime takes the stored secret, for the same saved account only
-                        body.credentials[field.name] = '__PWRD__';
-                    }
-                });
-            }
-            $.ajax({
-                url: 'iot-openapi-account/pick',
-                type: 'POST',
-                contentType: 'application/json',
-                dataType: 'json',
-                headers: { 'Accept-Language': RED.i18n.lang() },
-                data: JSON.stringify(body)
-            }).done(function (answer) {
+            pickRequest(account, button.attr('data-picker'), context).done(function (answer) {
                 box.empty();
                 if (!answer || !answer.ok) {
-                    if (!answer || answer.code === undefined) {
-                        cannot((answer && answer.message) || shared('picker.failed'));
-                    } else if (answer.code === 'INVALID_INPUT' && !answer.hint) {
-                        cannot(answer.message);
-                    } else {
-                        cannot(shared(answer.hint ? 'picker.failedHint' : 'picker.failedWhy', { code: answer.code, message: answer.message || '', hint: answer.hint || '' }));
-                    }
+                    cannot(pickFailure(answer));
                     return;
                 }
                 box.append($('<option value=""></option>').text(shared('picker.choose', { count: answer.items.length })));
@@ -527,6 +709,7 @@
             if (param.picker) {
                 preparePicker(spec, node, param, input);
             }
+            prepareModel(spec, param, input);
             var label = $('label[for="node-input-' + param.prop + '"]').first();
             if (RED.popover && RED.popover.tooltip) {
                 RED.popover.tooltip(label, own('editor.payloadField', { name: param.name }));

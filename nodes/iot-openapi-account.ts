@@ -10,7 +10,7 @@ import { CREDENTIAL_FIELDS, requiredCredentials, type AccountConfig, type Platfo
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
-import { PICKERS, pickedItems } from '../lib/pickers';
+import { PICKERS, modelItems, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 import { TEST_CONNECTION_MAX_MS } from './settings';
@@ -264,9 +264,14 @@ export = function register(RED: NodeAPI): void {
       const given = isPlainObject(body.params) ? body.params : {};
       const op = getOperation(source.operation)!;
       const params: Record<string, unknown> = {};
-      for (const p of op.params) if (typeof given[p.name] === 'string' || typeof given[p.name] === 'number') params[p.name] = given[p.name];
+      for (const p of op.params) {
+        const value = given[source.from?.[p.name] ?? p.name];
+        if (typeof value === 'string' || typeof value === 'number') params[p.name] = value;
+      }
+      // Names in the editor's language where the call offers one (the SaaS thing model).
+      if (op.params.some((p) => p.name === 'language' && p.enum?.includes('EN')) && params.language === undefined) params.language = lang === 'zh-CN' ? 'CN' : 'EN';
       const result = await client.call(source.operation, { ...params, ...source.params });
-      res.json({ ok: true, items: pickedItems(source, result.data) });
+      res.json({ ok: true, items: source.model ? modelItems(result.data) : pickedItems(source, result.data) });
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
       // As the Test connection: a host the dialog names is not probed through this route.

@@ -990,6 +990,65 @@ describe('editor (headless Chromium)', function () {
     assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-one')?.account), only[0]);
   });
 
+  it('l. control a device from its thing model: pick Brightness by name, see its unit and range, set it with a number, and the data is built', async function () {
+    await importFlow(page, [
+      { id: 'tab-e2e-model', type: 'tab', label: 'E2E thing model' },
+      { id: 'e2e-control', type: 'quectel-control-device', z: 'tab-e2e-model', name: '', account: 'acc-quectel-saas', productKey: 'p11v14', productKeyType: 'str', x: 240, y: 120, wires: [[]] },
+      { id: 'e2e-state', type: 'quectel-device-state', z: 'tab-e2e-model', name: '', account: 'acc-quectel-saas', productKey: 'p11v14', productKeyType: 'str', x: 240, y: 200, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.workspaces.show('tab-e2e-model');
+      RED.editor.edit(RED.nodes.node('e2e-control')!);
+    });
+    await page.locator('#iot-openapi-model-data-load').click();
+    const items = page.locator('#iot-openapi-model-data-item');
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-model-data-item option').length > 2, undefined, { timeout: WAIT_MS });
+    const options = collapse(await items.innerText());
+    assert.match(options, /Brightness \(brightness\)/, options);
+    // By name: the option whose text names Brightness.
+    const value = await items.locator('option', { hasText: 'Brightness (brightness)' }).getAttribute('value');
+    await items.selectOption(String(value));
+    const info = collapse(await page.locator('#iot-openapi-model-data-info').innerText());
+    assert.match(info, /INT/);
+    assert.match(info, /%/);
+    assert.match(info, /0 to 100/);
+    const widget = page.locator('#iot-openapi-model-data-value');
+    assert.equal(await widget.getAttribute('type'), 'number');
+    assert.equal(await widget.getAttribute('max'), '100');
+    await widget.fill('70');
+    await page.locator('#iot-openapi-model-data-set').click();
+    // A switch for a boolean: the same field, now with both values.
+    const switchValue = await items.locator('option', { hasText: '(switch)' }).getAttribute('value');
+    await items.selectOption(String(switchValue));
+    assert.equal(await page.locator('select#iot-openapi-model-data-value').count(), 1, 'a switch for a boolean');
+    await page.locator('#iot-openapi-model-data-value').selectOption('true');
+    await page.locator('#iot-openapi-model-data-set').click();
+    await shot(page, 'thing-model');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#iot-openapi-model-data-load').waitFor({ state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-control')!;
+      return { data: n.data, dataType: n.dataType, valid: n.valid };
+    });
+    assert.deepEqual({ ...saved, data: JSON.parse(String(saved.data)) }, { data: { brightness: 70, switch: true }, dataType: 'json', valid: true });
+
+    // The state node's property list: picked the same way.
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.editor.edit(RED.nodes.node('e2e-state')!);
+    });
+    await page.locator('#iot-openapi-model-codes-load').click();
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-model-codes-item option').length > 2, undefined, { timeout: WAIT_MS });
+    const codes = page.locator('#iot-openapi-model-codes-item');
+    await codes.selectOption(String(await codes.locator('option', { hasText: '(brightness)' }).getAttribute('value')));
+    await page.locator('#iot-openapi-model-codes-set').click();
+    await codes.selectOption(String(await codes.locator('option', { hasText: '(switch)' }).getAttribute('value')));
+    await page.locator('#iot-openapi-model-codes-set').click();
+    await page.locator('#node-dialog-ok').click();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-state')?.codes), 'brightness,switch');
+  });
+
   it('raised no uncaught error in the editor', function () {
     assert.deepEqual(pageErrors, []);
   });

@@ -65,6 +65,19 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     assert.equal(sim.requests.length, 0, 'nothing was sent');
   });
 
+  it('reads a product\'s thing model: each property by name with its type, unit and range, the services with their inputs (SaaS and App)', async () => {
+    // The App's call names the product pk: the form's productKey is passed on as it.
+    for (const [account, productKey] of [['acc-quectel-saas', 'p11v14'], ['acc-quectel-app', 'p11pLZ']]) {
+      const answer = (await pick({ account, list: 'model', params: { productKey } })).body;
+      assert.equal(answer.ok, true, `${account}: ${JSON.stringify(answer)}`);
+      const items = answer.items as Record<string, unknown>[];
+      const brightness = items.find((i) => i.value === 'brightness');
+      assert.deepEqual({ ...brightness, label: typeof brightness?.label }, { value: 'brightness', label: 'string', kind: 'property', dataType: 'INT', subType: 'RW', unit: '%', min: 0, max: 100 }, account);
+      assert.deepEqual(items.find((i) => i.value === 'switch')?.values, ['true', 'false'], account);
+      assert.ok(items.some((i) => i.kind === 'service' && Array.isArray(i.inputs)), `${account}: a service with its inputs`);
+    }
+  });
+
   describe('with the editor\'s values, before the account is deployed', () => {
     const settings = () => ({ platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, timeout: 5000 });
 
