@@ -679,6 +679,32 @@
         });
     }
 
+    // The reason beside the field, where the eye is: what is wrong with a value that is set,
+    // or, for an empty field the call needs (marked *), where it may come from.
+    function prepareReason(spec, node, param, input) {
+        var reason = $('<div class="iot-openapi-reason"></div>').attr('id', 'iot-openapi-reason-' + param.prop)
+            .css({ margin: '4px 0 0 114px', width: '70%', 'word-break': 'break-word', 'font-size': '0.9em' }).hide()
+            .appendTo(input.closest('.form-row'));
+        var show = function () {
+            var value = input.typedInput('value');
+            var type = input.typedInput('type');
+            var checked = validateParam(spec, node, param, value);
+            var rule = ruleFor(spec, param, node);
+            if (checked !== true) {
+                reason.text(checked).css('color', 'var(--red-ui-text-color-error, #a94442)').show();
+            } else if (rule && rule.required && String(value === undefined || value === null ? '' : value).trim() === '' && type !== SECRET && PER_MESSAGE.indexOf(type) === -1) {
+                reason.text(own('editor.requiredHint', { name: param.name })).css('color', 'var(--red-ui-secondary-text-color, #777)').show();
+            } else {
+                reason.hide();
+            }
+        };
+        input.on('change', show);
+        input.closest('.form-row').find('.red-ui-typedInput-container input').on('input', function () { setTimeout(show, 0); });
+        $('#node-input-operation').on('change', show);
+        $('#node-input-account').on('change', show);
+        show();
+    }
+
     // Settings saved by an older version of a node, brought up to date by the runtime's own
     // function (nodes/migrations.ts, shipped by the build), so opening an old node in the
     // editor shows its values under today's names.
@@ -710,6 +736,7 @@
                 preparePicker(spec, node, param, input);
             }
             prepareModel(spec, param, input);
+            prepareReason(spec, node, param, input);
             var label = $('label[for="node-input-' + param.prop + '"]').first();
             if (RED.popover && RED.popover.tooltip) {
                 RED.popover.tooltip(label, own('editor.payloadField', { name: param.name }));

@@ -1049,6 +1049,35 @@ describe('editor (headless Chromium)', function () {
     assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-state')?.codes), 'brightness,switch');
   });
 
+  it('m. the reason where the eye is: brightness 150 says why beside the field and on the node\'s triangle; an empty needed field says where it may come from', async function () {
+    await importFlow(page, [
+      { id: 'tab-e2e-reason', type: 'tab', label: 'E2E reasons' },
+      { id: 'e2e-bright', type: 'novastar-screen', z: 'tab-e2e-reason', name: '', account: 'acc-novastar', operation: 'setBrightness', x: 240, y: 120, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.workspaces.show('tab-e2e-reason');
+      RED.editor.edit(RED.nodes.node('e2e-bright')!);
+    });
+    const needed = page.locator('#iot-openapi-reason-screenId');
+    await needed.waitFor({ state: 'visible' });
+    assert.equal(collapse(await needed.innerText()), accountText('en-US', 'iot-openapi-account.editor.requiredHint', { name: 'screenId' }));
+    await page.locator('#node-input-brightness + .red-ui-typedInput-container input.red-ui-typedInput-input').fill('150');
+    const reason = page.locator('#iot-openapi-reason-brightness');
+    await reason.waitFor({ state: 'visible' });
+    const expected = accountText('en-US', 'iot-openapi.errors.range', { parameter: 'brightness', min: '0', max: '100' });
+    assert.equal(collapse(await reason.innerText()), expected);
+    await shot(page, 'field-reason');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-brightness').waitFor({ state: 'detached' });
+    const errors = await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-bright')?.validationErrors ?? []);
+    assert.ok(errors.includes(expected), JSON.stringify(errors));
+    await page.locator('#e2e-bright .red-ui-flow-node-error').hover();
+    const tooltip = page.locator('.red-ui-flow-port-tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), 'the triangle says why');
+  });
+
   it('raised no uncaught error in the editor', function () {
     assert.deepEqual(pageErrors, []);
   });
