@@ -699,7 +699,7 @@
             }
         };
         input.on('change', show);
-        input.closest('.form-row').find('.red-ui-typedInput-container input').on('input', function () { setTimeout(show, 0); });
+        input.closest('.form-row').find('.red-ui-typedInput-container input').on('input', function () { window.setTimeout(show, 0); });
         $('#node-input-operation').on('change', show);
         $('#node-input-account').on('change', show);
         show();

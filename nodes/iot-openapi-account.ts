@@ -155,7 +155,7 @@ export = function register(RED: NodeAPI): void {
    * ones, so a stored secret is never sent somewhere new.
    */
   function dialogAccount(body: Record<string, unknown>): AccountConfig {
-    const given = (isPlainObject(body.credentials) ? body.credentials : {}) as Record<string, unknown>;
+    const given = isPlainObject(body.credentials) ? body.credentials : {};
     const credentials: Record<string, unknown> = {};
     const config = checkAccountSettings(body, credentials).config;
     // The dialog's timeout limits each call, and a test or a pick as a whole ends after TEST_CONNECTION_MAX_MS.

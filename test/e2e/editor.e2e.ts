@@ -968,16 +968,22 @@ describe('editor (headless Chromium)', function () {
   });
 
   it('k. a new node with exactly one account it can use has it chosen', async function () {
-    const only = await page.evaluate(() => {
+    // A node type with exactly one account it can use in the workspace (the scenarios above add accounts).
+    const choice = await page.evaluate((specs: { type: string; platforms: string[] }[]) => {
       const { RED } = globalThis as unknown as EditorGlobals;
-      const ids: string[] = [];
-      RED.nodes.eachConfig((c) => { if (c.type === 'iot-openapi-account' && c.platform === 'quectel-app') ids.push(c.id); });
-      return ids;
-    });
-    assert.equal(only.length, 1, `one Quectel App account in the workspace: ${JSON.stringify(only)}`);
+      const accounts: EditorNode[] = [];
+      RED.nodes.eachConfig((c) => { if (c.type === 'iot-openapi-account') accounts.push(c); });
+      for (const spec of specs) {
+        const usable = accounts.filter((a) => spec.platforms.includes(String(a.platform)));
+        if (usable.length === 1) return { type: spec.type, account: usable[0].id };
+      }
+      return undefined;
+    }, NODE_SPECS.filter((s) => !s.raw).map((s) => ({ type: s.type, platforms: [...new Set(Object.values(s.operations).flatMap((byPlatform) => Object.keys(byPlatform)))] })));
+    assert.ok(choice, 'a node type with exactly one usable account');
+    const only = [choice.account];
     await importFlow(page, [
       { id: 'tab-e2e-one', type: 'tab', label: 'E2E one account' },
-      { id: 'e2e-one', type: 'quectel-send-sms', z: 'tab-e2e-one', name: '', account: '', x: 240, y: 120, wires: [[]] },
+      { id: 'e2e-one', type: choice.type, z: 'tab-e2e-one', name: '', account: '', x: 240, y: 120, wires: [[]] },
     ]);
     await page.evaluate(() => {
       const { RED } = globalThis as unknown as EditorGlobals;
