@@ -47,6 +47,79 @@
         return saved;
     }
 
+    // ---- an account's credentials ---------------------------------------------
+
+    // What the runtime holds for each account not opened in this editor, from Node-RED's own
+    // credentials route (texts as they are, has_<name> for secrets): undefined until asked,
+    // null while asking. An imported account is not known to the runtime: it holds nothing.
+    var stored = {};
+
+    function accountName(account) {
+        return account.name || platformLabel(account.platform);
+    }
+
+    // Checks again the account and every node using it, once the runtime has answered.
+    function revalidate(account) {
+        if (!RED.editor || typeof RED.editor.validateNode !== 'function') {
+            return;
+        }
+        RED.editor.validateNode(account);
+        RED.nodes.eachNode(function (n) {
+            if (n.account === account.id) {
+                RED.editor.validateNode(n);
+            }
+        });
+        if (RED.view && RED.view.redraw) {
+            RED.view.redraw(true);
+        }
+    }
+
+    function credentialsOf(account) {
+        if (account.credentials) {
+            return account.credentials;
+        }
+        if (stored[account.id] === undefined) {
+            stored[account.id] = null;
+            $.ajax({ url: 'credentials/iot-openapi-account/' + encodeURIComponent(account.id), dataType: 'json' })
+                .done(function (data) { stored[account.id] = data || {}; })
+                .fail(function () { stored[account.id] = false; })
+                .always(function () { revalidate(account); });
+        }
+        return stored[account.id];
+    }
+
+    // A deploy changes what the runtime holds: ask again.
+    if (RED.events && RED.events.on) {
+        RED.events.on('deploy', function () { stored = {}; });
+    }
+
+    // The credentials the account needs and lacks, by name; [] while that is not known yet.
+    function missingCredentials(account) {
+        var platform = current(account, 'node-config-input-platform', account.platform);
+        var loginBy = current(account, 'node-config-input-loginBy', account.loginBy) || 'phone';
+        var fields = (DATA.credentials[platform] || []).filter(function (f) { return !f.loginBy || f.loginBy === loginBy; });
+        var open = $('#node-config-input-platform').length && RED.editor && typeof RED.editor.getEditStack === 'function' &&
+            RED.editor.getEditStack().indexOf(account) !== -1;
+        var creds = open ? null : credentialsOf(account);
+        if (!open && !creds) {
+            return [];
+        }
+        return fields.filter(function (f) {
+            if (open) {
+                // an unchanged secret shows Node-RED's placeholder: it is there
+                return String($('#node-config-input-' + f.name).val() || '') === '';
+            }
+            var v = creds[f.name];
+            return !(creds['has_' + f.name] === true || (typeof v === 'string' && v !== '') || typeof v === 'number');
+        }).map(function (f) { return f.name; });
+    }
+
+    // The account's reason for being unusable without its credentials, or true.
+    function checkCredentials(account) {
+        var missing = missingCredentials(account);
+        return missing.length ? own('editor.noCredentials', { name: accountName(account), fields: missing.join(', ') }) : true;
+    }
+
     function validateAccount(value, platforms) {
         if (!value || value === '_ADD_') {
             return shared('errors.noAccount');
@@ -60,6 +133,10 @@
                 expected: platforms.map(platformLabel).join(' / '),
                 platform: platformLabel(account.platform)
             });
+        }
+        var credentials = checkCredentials(account);
+        if (credentials !== true) {
+            return credentials;
         }
         if (account.valid === false) {
             return own('editor.accountInvalid');
@@ -329,37 +406,259 @@
         }
     }
 
+    // Asks the runtime for a picker's list. An account changed or added in this editor is read
+    // with its values here, as Test connection does; else the deployed account's own.
+    function pickRequest(account, list, context) {
+        var body = { account: account, list: list, params: context };
+        var held = account ? RED.nodes.node(account) : null;
+        if (held && held.type === 'iot-openapi-account' && held.credentials) {
+            body.settings = { platform: held.platform, name: held.name };
+            DATA.account.settings.forEach(function (setting) {
+                if (held[setting.name] !== undefined) {
+                    body.settings[setting.name] = held[setting.name];
+                }
+            });
+            body.credentials = {};
+            (DATA.credentials[held.platform] || []).forEach(function (field) {
+                var v = held.credentials[field.name];
+                if (typeof v === 'string' && v !== '') {
+                    body.credentials[field.name] = v;
+                } else if (field.secret && held.credentials['has_' + field.name]) {
+                    // Node-RED's placeholder: the runtime takes the stored secret, for the same saved account only
+                    body.credentials[field.name] = '__PWRD__';
+                }
+            });
+        }
+        return $.ajax({
+            url: 'iot-openapi-account/pick',
+            type: 'POST',
+            contentType: 'application/json',
+            dataType: 'json',
+            headers: { 'Accept-Language': RED.i18n.lang() },
+            data: JSON.stringify(body)
+        });
+    }
+
+    // Why a list could not be read, from the runtime's answer.
+    function pickFailure(answer) {
+        if (!answer || answer.code === undefined) {
+            return (answer && answer.message) || shared('picker.failed');
+        }
+        if (answer.code === 'INVALID_INPUT' && !answer.hint) {
+            return answer.message;
+        }
+        return shared(answer.hint ? 'picker.failedHint' : 'picker.failedWhy', { code: answer.code, message: answer.message || '', hint: answer.hint || '' });
+    }
+
+    // The values the form holds as plain text or numbers (a product for its devices or its thing model).
+    function formContext(spec, except) {
+        var context = {};
+        spec.params.forEach(function (p) {
+            var el = $('#node-input-' + p.prop);
+            if (el.length && p.prop !== except && ['str', 'num', CHOICE].indexOf(el.typedInput('type')) !== -1 && el.typedInput('value') !== '') {
+                context[p.name] = el.typedInput('value');
+            }
+        });
+        return context;
+    }
+
+    // ---- the thing model: a property or service picked by name, its value set with the right widget ----
+
+    // Where the thing model helps: the control node's data (a value per property), the state node's property list.
+    var MODEL_FIELDS = { data: 'values', codes: 'codes' };
+
+    function modelDescription(item) {
+        var parts = [shared('model.' + item.kind), shared('model.type', { type: item.dataType })];
+        if (item.unit) {
+            parts.push(shared('model.unit', { unit: item.unit }));
+        }
+        if (item.min !== undefined || item.max !== undefined) {
+            parts.push(shared('model.range', { min: item.min === undefined ? '' : item.min, max: item.max === undefined ? '' : item.max }));
+        }
+        if (item.length !== undefined) {
+            parts.push(shared('model.length', { length: item.length }));
+        }
+        if (item.subType === 'R') {
+            parts.push(shared('model.readOnly'));
+        }
+        return parts.join(' \u00b7 ');
+    }
+
+    // The widget for a value of this type: a switch, a number within range, a list of the values, or text.
+    function modelWidget(item, id) {
+        if (item.dataType === 'BOOL') {
+            return $('<select></select>').attr('id', id)
+                .append($('<option value="true"></option>').text(shared('model.on')))
+                .append($('<option value="false"></option>').text(shared('model.off')));
+        }
+        if (item.dataType === 'ENUM' && item.values) {
+            var list = $('<select></select>').attr('id', id);
+            item.values.forEach(function (v) { $('<option></option>').val(v).text(v).appendTo(list); });
+            return list;
+        }
+        if (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(item.dataType) !== -1) {
+            var number = $('<input type="number">').attr('id', id).css('width', '120px');
+            if (item.min !== undefined) { number.attr('min', item.min).val(item.min); }
+            if (item.max !== undefined) { number.attr('max', item.max); }
+            if (item.dataType === 'INT') { number.attr('step', 1); }
+            return number;
+        }
+        var text = $('<input type="text">').attr('id', id).css('width', '200px');
+        if (item.kind === 'service') {
+            var template = {};
+            (item.inputs || []).forEach(function (input) {
+                template[input.value] = input.dataType === 'BOOL' ? true : (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(input.dataType) !== -1 ? (input.min || 0) : (input.values ? input.values[0] : ''));
+            });
+            text.val(JSON.stringify(template)).css('width', '70%');
+        }
+        return text;
+    }
+
+    function modelValue(item, widget) {
+        var v = widget.val();
+        if (item.dataType === 'BOOL') {
+            return v === 'true';
+        }
+        if (['INT', 'FLOAT', 'DOUBLE', 'DATE'].indexOf(item.dataType) !== -1) {
+            return Number(v);
+        }
+        if (item.kind === 'service') {
+            try {
+                return JSON.parse(v || '{}');
+            } catch (err) {
+                return {};
+            }
+        }
+        return v;
+    }
+
+    function prepareModel(spec, param, input) {
+        var use = MODEL_FIELDS[param.name];
+        var row = input.closest('.form-row');
+        if (!use || !row.length || !spec.params.some(function (p) { return p.name === 'productKey'; })) {
+            return;
+        }
+        var prefix = 'iot-openapi-model-' + param.prop;
+        var panel = $('<div class="form-row iot-openapi-param iot-openapi-model"></div>').attr('id', prefix)
+            .attr('data-param', param.prop)
+            .attr('data-operations', String(row.attr('data-operations') || '').split(/\s+/).filter(function (o) { return o !== 'sendRaw'; }).join(' '))
+            .attr('data-platforms', row.attr('data-platforms'))
+            .insertAfter(row);
+        $('<span style="display:inline-block; width:110px"></span>').appendTo(panel);
+        var load = $('<button type="button" class="red-ui-button"></button>').attr('id', prefix + '-load')
+            .append('<i class="fa fa-cube"></i> ').append($('<span></span>').text(shared('model.load'))).appendTo(panel);
+        if (RED.popover && RED.popover.tooltip) {
+            RED.popover.tooltip(load, shared('model.tooltip'));
+        }
+        var items = $('<select style="width:50%; margin-left:6px"></select>').attr('id', prefix + '-item').appendTo(panel).hide();
+        var note = $('<div class="form-tips" style="margin:4px 0 0 114px; width:70%; word-break:break-word"></div>').attr('id', prefix + '-note').appendTo(panel).hide();
+        var detail = $('<div style="margin:4px 0 0 114px"></div>').attr('id', prefix + '-detail').appendTo(panel).hide();
+        var info = $('<div class="form-tips" style="margin-bottom:4px"></div>').attr('id', prefix + '-info').appendTo(detail);
+        var holder = $('<span></span>').appendTo(detail);
+        var apply = $('<button type="button" class="red-ui-button" style="margin-left:6px"></button>').attr('id', prefix + '-set')
+            .text(shared(use === 'values' ? 'model.set' : 'model.add')).appendTo(detail);
+        var found = [];
+        var widget = null;
+        load.on('click', function (event) {
+            event.preventDefault();
+            var context = formContext(spec, param.prop);
+            note.hide();
+            if (!context.productKey) {
+                note.text(shared('model.noProduct')).show();
+                return;
+            }
+            items.show().empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            detail.hide();
+            pickRequest($('#node-input-account').val(), 'model', context).done(function (answer) {
+                items.empty();
+                if (!answer || !answer.ok) {
+                    items.hide();
+                    note.text(pickFailure(answer)).show();
+                    return;
+                }
+                found = (answer.items || []).filter(function (item) { return use === 'values' || item.kind === 'property'; });
+                items.append($('<option value=""></option>').text(shared('model.choose', { count: found.length })));
+                found.forEach(function (item, i) {
+                    $('<option></option>').val(String(i)).text((item.label ? item.label + ' (' + item.value + ')' : item.value) +
+                        (item.kind === 'service' ? ' \u2013 ' + shared('model.service') : '')).appendTo(items);
+                });
+            }).fail(function (xhr) {
+                items.hide();
+                note.text(shared('picker.failed') + ' (HTTP ' + xhr.status + ')').show();
+            });
+        });
+        items.on('change', function () {
+            var item = found[Number(items.val())];
+            holder.empty();
+            if (items.val() === '' || !item) {
+                detail.hide();
+                return;
+            }
+            info.text(modelDescription(item));
+            widget = use === 'values' ? modelWidget(item, prefix + '-value').appendTo(holder) : null;
+            detail.show();
+        });
+        apply.on('click', function (event) {
+            event.preventDefault();
+            var item = found[Number(items.val())];
+            if (!item) {
+                return;
+            }
+            if (use === 'values') {
+                // The value joins what the field holds (JSON), or starts it.
+                var data = {};
+                try {
+                    var was = input.typedInput('type') === 'json' ? JSON.parse(input.typedInput('value') || '{}') : {};
+                    data = was && typeof was === 'object' && !Array.isArray(was) ? was : {};
+                } catch (err) {
+                    data = {};
+                }
+                data[item.value] = modelValue(item, widget);
+                input.typedInput('type', 'json');
+                input.typedInput('value', JSON.stringify(data));
+            } else {
+                var list = input.typedInput('type') === 'str' ? String(input.typedInput('value') || '').split(',').map(function (c) { return c.trim(); }).filter(Boolean) : [];
+                if (list.indexOf(item.value) === -1) {
+                    list.push(item.value);
+                }
+                input.typedInput('type', 'str');
+                input.typedInput('value', list.join(','));
+            }
+            input.trigger('change');
+        });
+    }
+
     // A picker: fills a list from the live account through the package's admin route,
     // with the node's saved account and the values already chosen (a screen for its presets).
     function preparePicker(spec, node, param, input) {
         var button = $('#iot-openapi-pick-' + param.prop);
         var box = $('#iot-openapi-picked-' + param.prop);
-        if (RED.popover && RED.popover.tooltip) {
-            RED.popover.tooltip(button, shared('picker.tooltip'));
-        }
+        // Why a list could not be read, in full (an option of the list would be cut off).
+        var note = $('<div class="form-tips iot-openapi-pick-note"></div>').attr('id', 'iot-openapi-pick-note-' + param.prop)
+            .css({ 'margin-top': '4px', width: '70%', 'word-break': 'break-word' }).insertAfter(box).hide();
+        // Above the button: below it, the tooltip would cover the list it fills.
+        var tip = RED.popover && RED.popover.create ? RED.popover.create({
+            tooltip: true, target: button, trigger: 'hover', size: 'small', direction: 'top', class: 'iot-openapi-pick-tip',
+            content: shared('picker.tooltip'), delay: { show: 750, hide: 50 }
+        }) : null;
         button.on('click', function (event) {
             event.preventDefault();
+            if (tip) {
+                tip.close(true);
+            }
             var account = $('#node-input-account').val();
-            var context = {};
-            spec.params.forEach(function (p) {
-                var el = $('#node-input-' + p.prop);
-                if (el.length && p.prop !== param.prop && ['str', 'num', CHOICE].indexOf(el.typedInput('type')) !== -1 && el.typedInput('value') !== '') {
-                    context[p.name] = el.typedInput('value');
-                }
-            });
+            var context = formContext(spec, param.prop);
             box.parent().show();
-            box.empty().append($('<option value=""></option>').text(shared('picker.loading')));
-            $.ajax({
-                url: 'iot-openapi-account/pick',
-                type: 'POST',
-                contentType: 'application/json',
-                dataType: 'json',
-                headers: { 'Accept-Language': RED.i18n.lang() },
-                data: JSON.stringify({ account: account, list: button.attr('data-picker'), params: context })
-            }).done(function (answer) {
+            box.show().empty().append($('<option value=""></option>').text(shared('picker.loading')));
+            note.hide().empty();
+            var cannot = function (text) {
+                box.hide().empty();
+                note.text(text).show();
+            };
+            pickRequest(account, button.attr('data-picker'), context).done(function (answer) {
                 box.empty();
                 if (!answer || !answer.ok) {
-                    box.append($('<option value=""></option>').text((answer && answer.message) || shared('picker.failed')));
+                    cannot(pickFailure(answer));
                     return;
                 }
                 box.append($('<option value=""></option>').text(shared('picker.choose', { count: answer.items.length })));
@@ -367,7 +666,7 @@
                     box.append($('<option></option>').val(item.value).text(item.label ? item.value + ' \u2013 ' + item.label : item.value));
                 });
             }).fail(function (xhr) {
-                box.empty().append($('<option value=""></option>').text(shared('picker.failed') + ' (HTTP ' + xhr.status + ')'));
+                cannot(shared('picker.failed') + ' (HTTP ' + xhr.status + ')');
             });
         });
         box.on('change', function () {
@@ -378,6 +677,32 @@
                 input.trigger('change');
             }
         });
+    }
+
+    // The reason beside the field, where the eye is: what is wrong with a value that is set,
+    // or, for an empty field the call needs (marked *), where it may come from.
+    function prepareReason(spec, node, param, input) {
+        var reason = $('<div class="iot-openapi-reason"></div>').attr('id', 'iot-openapi-reason-' + param.prop)
+            .css({ margin: '4px 0 0 114px', width: '70%', 'word-break': 'break-word', 'font-size': '0.9em' }).hide()
+            .appendTo(input.closest('.form-row'));
+        var show = function () {
+            var value = input.typedInput('value');
+            var type = input.typedInput('type');
+            var checked = validateParam(spec, node, param, value);
+            var rule = ruleFor(spec, param, node);
+            if (checked !== true) {
+                reason.text(checked).css('color', 'var(--red-ui-text-color-error, #a94442)').show();
+            } else if (rule && rule.required && String(value === undefined || value === null ? '' : value).trim() === '' && type !== SECRET && PER_MESSAGE.indexOf(type) === -1) {
+                reason.text(own('editor.requiredHint', { name: param.name })).css('color', 'var(--red-ui-secondary-text-color, #777)').show();
+            } else {
+                reason.hide();
+            }
+        };
+        input.on('change', show);
+        input.closest('.form-row').find('.red-ui-typedInput-container input').on('input', function () { window.setTimeout(show, 0); });
+        $('#node-input-operation').on('change', show);
+        $('#node-input-account').on('change', show);
+        show();
     }
 
     // Settings saved by an older version of a node, brought up to date by the runtime's own
@@ -410,11 +735,25 @@
             if (param.picker) {
                 preparePicker(spec, node, param, input);
             }
+            prepareModel(spec, param, input);
+            prepareReason(spec, node, param, input);
             var label = $('label[for="node-input-' + param.prop + '"]').first();
             if (RED.popover && RED.popover.tooltip) {
                 RED.popover.tooltip(label, own('editor.payloadField', { name: param.name }));
             }
         });
+        // A node without an account takes the one account it can use, when there is exactly one.
+        if (!node.account) {
+            var suitable = [];
+            RED.nodes.eachConfig(function (c) {
+                if (c.type === 'iot-openapi-account' && spec.platforms.indexOf(c.platform) !== -1) {
+                    suitable.push(c.id);
+                }
+            });
+            if (suitable.length === 1) {
+                $('#node-input-account').val(suitable[0]);
+            }
+        }
         // a flow without the property leaves a select empty: show (and save) its default
         form.find('select[id^="node-input-"]').each(function () {
             if ($(this).val() === null && this.options.length) {
@@ -650,7 +989,8 @@
                     return PLATFORMS.indexOf(v) !== -1 ? true : own('editor.badPlatform');
                 }
             },
-            settingsVersion: { value: DATA.account.version }
+            // No field of the dialog shows it: the place for the account's own reasons, such as missing credentials.
+            settingsVersion: { value: DATA.account.version, validate: function (v, opt) { return checkCredentials(this); } }
         };
         DATA.account.settings.forEach(function (setting) {
             defaults[setting.name] = { value: setting.default };
@@ -713,6 +1053,7 @@
         accountNotSent: accountNotSent,
         migrate: migrate,
         credentialNames: credentialNames,
-        platformForNewAccount: platformForNewAccount
+        platformForNewAccount: platformForNewAccount,
+        checkCredentials: checkCredentials
     };
 })();

@@ -38,7 +38,7 @@ export interface ParamSpec {
 }
 
 /** Lists an editor can fill a parameter from, read from the live account. */
-export type PickerList = 'products' | 'devices' | 'productDevices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds' | 'subscriptions' | 'queues';
+export type PickerList = 'products' | 'devices' | 'productDevices' | 'screens' | 'presets' | 'layers' | 'inputs' | 'backgrounds' | 'subscriptions' | 'queues' | 'model';
 
 /**
  * How a call is authenticated. `token`: the session's access token;

@@ -3,6 +3,7 @@
 // the value and its label. Only the first page is read: a picker is a hint.
 import type { PickerList } from './operations';
 import type { Platform } from './types';
+import { readThingModel, type TslField } from './thing-model';
 
 export interface PickerSource {
   operation: string;
@@ -14,6 +15,10 @@ export interface PickerSource {
   label: string;
   /** Parameters of the call besides those the editor passes on. */
   params?: Record<string, unknown>;
+  /** The call's parameters the editor holds under another name (the App's `pk` is the form's `productKey`). */
+  from?: Record<string, string>;
+  /** The answer is a thing model: its properties and services are the items (see modelItems). */
+  model?: true;
 }
 
 export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, PickerSource>>>> = {
@@ -39,7 +44,51 @@ export const PICKERS: Readonly<Record<PickerList, Partial<Record<Platform, Picke
   queues: { 'quectel-saas': { operation: 'quectel-saas.listQueues', items: '', value: 'id', label: 'queueName', params: { pageSize: 100 } } },
   // The background list is the answer's body itself.
   backgrounds: { novastar: { operation: 'novastar.listBackgrounds', items: '', value: 'bkgId', label: 'general.name' } },
+  // A product's thing model, for the control and state nodes' property pickers.
+  model: {
+    'quectel-app': { operation: 'quectel-app.exportTsl', items: '', value: '', label: '', from: { pk: 'productKey' }, model: true },
+    'quectel-saas': { operation: 'quectel-saas.exportTsl', items: '', value: '', label: '', model: true },
+  },
 };
+
+/** A property, or a service's input, as the editor's thing-model picker shows it and picks its widget. */
+export interface ModelItem {
+  value: string;
+  label: string;
+  kind: 'property' | 'service';
+  dataType: string;
+  subType?: string;
+  unit?: string;
+  min?: number;
+  max?: number;
+  length?: number;
+  values?: string[];
+  /** A service's inputs. */
+  inputs?: ModelItem[];
+}
+
+function modelItem(field: TslField, kind: ModelItem['kind']): ModelItem {
+  const { code, name, dataType, subType, unit, min, max, length, values } = field;
+  const item: ModelItem = { value: code, label: name ?? '', kind, dataType };
+  for (const [key, v] of Object.entries({ subType, unit, min, max, length, values })) if (v !== undefined) (item as unknown as Record<string, unknown>)[key] = v;
+  return item;
+}
+
+/** The properties (then the services, with their inputs) of a thing model, at most MAX_PICKED. */
+export function modelItems(data: unknown): ModelItem[] {
+  const model = readThingModel(data);
+  const root = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const serviceNames = new Map<string, string>();
+  for (const raw of Array.isArray(root.services) ? root.services : []) {
+    const r = raw as Record<string, unknown>;
+    if (r && typeof r.code === 'string' && typeof r.name === 'string') serviceNames.set(r.code, r.name);
+  }
+  const out = [...model.properties.values()].map((f) => modelItem(f, 'property'));
+  for (const [code, inputs] of model.services) {
+    out.push({ value: code, label: serviceNames.get(code) ?? '', kind: 'service', dataType: 'STRUCT', inputs: [...inputs.values()].map((f) => modelItem(f, 'service')) });
+  }
+  return out.slice(0, MAX_PICKED);
+}
 
 /** Most items a picker offers. */
 export const MAX_PICKED = 200;

@@ -12,6 +12,9 @@ export interface TslField {
   id?: number;
   code: string;
   dataType: TslType;
+  /** The vendor's name for it, and its unit, for people (the editor's picker). */
+  name?: string;
+  unit?: string;
   /** R read-only, W write-only, RW both (properties only). */
   subType?: string;
   min?: number;
@@ -54,8 +57,10 @@ function readField(raw: unknown): TslField | undefined {
   const field: TslField = { code: raw.code, dataType: dataType as TslType };
   if (num(raw.id) !== undefined) field.id = num(raw.id);
   if (typeof raw.subType === 'string') field.subType = raw.subType;
+  if (typeof raw.name === 'string' && raw.name !== '') field.name = raw.name;
   const specs = raw.specs;
   const limits = Array.isArray(specs) && specs.length === 1 && isPlainObject(specs[0]) && !('value' in specs[0]) && !('code' in specs[0]) ? specs[0] : specs;
+  if (isPlainObject(limits) && typeof limits.unit === 'string' && limits.unit !== '') field.unit = limits.unit;
   if (dataType === 'STRUCT' && Array.isArray(specs)) {
     field.fields = specs.map(readField).filter((f): f is TslField => f !== undefined);
   } else if ((dataType === 'ENUM' || dataType === 'BOOL') && Array.isArray(specs)) {

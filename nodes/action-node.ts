@@ -7,7 +7,9 @@ import { getOperation, type ParamSpec } from '../lib/operations';
 import type { CallResult } from '../lib/types';
 import { DEFAULT_MAX_PAGES, type PagedResult } from '../lib/client';
 import { checkMessageValue, isPlainObject, kindOf } from '../lib/validate';
-import { Failure, failureLine, hint, localize, text } from './i18n';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Failure, failureLine, hint, localize, lookUp, text } from './i18n';
 import type { AccountNode, Node, NodeAPI, NodeMessage, StatusOptions } from './red';
 import type { ActionNodeSpec } from './specs';
 import { migrateSettings, migrationsOf } from './migrations';
@@ -30,6 +32,22 @@ const PER_MESSAGE_TYPES = new Set(['msg', 'flow', 'global']);
 /** A payload that only starts the call (an inject node's timestamp, nothing): parameters then come from the settings. */
 function isTrigger(payload: unknown): boolean {
   return payload === undefined || payload === null || payload === '' || typeof payload === 'number' || typeof payload === 'boolean';
+}
+
+const nodeCatalogues = new Map<string, Record<string, unknown>>();
+
+/** A text of a node's own English catalogue (locales/en-US/<type>.json beside the compiled node), or ''. */
+function nodeLabel(type: string, key: string): string {
+  let cat = nodeCatalogues.get(type);
+  if (!cat) {
+    try {
+      cat = JSON.parse(fs.readFileSync(path.join(__dirname, 'locales', 'en-US', `${type}.json`), 'utf8')) as Record<string, unknown>;
+    } catch {
+      cat = {};
+    }
+    nodeCatalogues.set(type, cat);
+  }
+  return lookUp(cat, key);
 }
 
 export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
@@ -106,6 +124,9 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
     let unwatch = () => {};
     if (!account) {
       status({ fill: 'red', shape: 'ring', text: text(RED, 'errors.noAccount', 'no account selected') });
+    } else if (!account.client && account.configError) {
+      // An account that cannot call (no credentials, a bad setting): shown at deploy, not first at the first message.
+      status({ fill: 'red', shape: 'ring', text: account.configError.message });
     } else {
       unwatch = account.watch((event) => {
         if (event.type === 'login-start') status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.loggingIn', 'logging in') }, false);
@@ -115,6 +136,21 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
           else status({ fill: 'yellow', shape: 'ring', text: text(RED, 'status.storeUnreachable', "token store: Redis unreachable, using this instance's own token") }, false);
         } else failed(event.error);
       });
+    }
+
+    /** A bad input names the field as the form labels it, beside the parameter's own name: `screenId (Screen ID)`. */
+    function labelled(error: OpenApiError): OpenApiError {
+      const parameter = error.parameter;
+      if (error.code !== ErrorCodes.INVALID_INPUT || !parameter || !params.has(parameter)) return error;
+      const key = `${spec.type}.label.${settingName(parameter)}`;
+      const found = RED._(`@iot-openapi/node-red-nodes/${spec.type}:${key}`);
+      // The runtime's language where its catalogue has the node's texts, else the English file shipped beside the node.
+      const label = (typeof found === 'string' && found !== '' && !found.endsWith(key) ? found : nodeLabel(spec.type, key)).trim();
+      const at = error.message.indexOf(parameter);
+      if (label && label !== parameter && at !== -1 && !error.message.includes(`${parameter} (`)) {
+        error.message = `${error.message.slice(0, at + parameter.length)} (${label})${error.message.slice(at + parameter.length)}`;
+      }
+      return error;
     }
 
     async function readSetting(s: Setting, msg: NodeMessage): Promise<unknown> {
@@ -226,7 +262,7 @@ export function registerActionNode(RED: NodeAPI, spec: ActionNodeSpec): void {
         }
         done();
       } catch (err) {
-        const error = err instanceof OpenApiError ? localize(RED, err) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
+        const error = err instanceof OpenApiError ? labelled(localize(RED, err)) : new OpenApiError(ErrorCodes.BAD_RESPONSE, String((err as Error)?.message ?? err));
         error.platform ??= account?.platform;
         const what = hint(RED, error);
         msg.openapi = { platform: account?.platform, code: error.code, message: error.message, path: error.path, httpStatus: error.httpStatus, ...(what ? { hint: what } : {}) };

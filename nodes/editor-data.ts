@@ -6,7 +6,7 @@
 // rows), so an editor cannot disagree with the catalogue. Nothing here
 // imports Node-RED.
 import { getOperation, type ParamSpec } from '../lib/operations';
-import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, type Platform } from '../lib/types';
+import { CREDENTIAL_FIELDS, HTTP_METHODS, PLATFORMS, requiredCredentials, type LoginBy, type Platform } from '../lib/types';
 import { KNOWN_HOSTS } from '../lib/platforms';
 import { MAX_RATE, MIN_RATE } from '../lib/pacing';
 import { CHOICE_TYPE, CREDENTIAL_TYPE, credentialName, DEFAULT_TYPES, settingName, TEST_CONNECTION_MAX_MS } from './settings';
@@ -61,18 +61,26 @@ export interface EditorNode {
   version: number;
 }
 
+const LOGIN_METHODS: LoginBy[] = ['phone', 'email'];
+
 /** One credential field of an account, as the editor shows it. */
 export interface CredentialField {
   name: string;
   /** A password: the editor never gets it back. */
   secret: boolean;
+  /** Needed only when the account logs in by this method (a login name); else always needed. */
+  loginBy?: LoginBy;
 }
 
 /** The account's credential fields per platform, in the library's order. */
 function accountCredentials(): Record<Platform, CredentialField[]> {
   const out = {} as Record<Platform, CredentialField[]>;
   for (const platform of PLATFORMS) {
-    out[platform] = Object.entries(CREDENTIAL_FIELDS[platform]).map(([name, type]) => ({ name, secret: type === 'password' }));
+    const methods = LOGIN_METHODS.filter((loginBy) => requiredCredentials({ platform, loginBy }).length < Object.keys(CREDENTIAL_FIELDS[platform]).length);
+    out[platform] = Object.entries(CREDENTIAL_FIELDS[platform]).map(([name, type]) => {
+      const only = methods.filter((loginBy) => requiredCredentials({ platform, loginBy }).includes(name));
+      return { name, secret: type === 'password', ...(methods.length && only.length === 1 ? { loginBy: only[0] } : {}) };
+    });
   }
   return out;
 }

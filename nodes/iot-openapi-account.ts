@@ -6,11 +6,11 @@ import type { TokenStoreOptions } from '../lib/redis-link';
 import { ErrorCodes, OpenApiError, invalidInput } from '../lib/errors';
 import { FileRefusalStore, processRefusals, RefusalsUnreadable, type RefusalStore } from '../lib/lockout';
 import { accountSetting, checkAccountSettings, settingApplies, STORE_CREDENTIAL_FIELDS, type CheckedAccount } from '../lib/accounts';
-import { CREDENTIAL_FIELDS, type AccountConfig, type Platform } from '../lib/types';
+import { CREDENTIAL_FIELDS, requiredCredentials, type AccountConfig, type Platform } from '../lib/types';
 import type { SessionEvent } from '../lib/session';
 import { catalogue, hintIn, localize, lookUp, text } from './i18n';
 import { getOperation, type PickerList } from '../lib/operations';
-import { PICKERS, pickedItems } from '../lib/pickers';
+import { PICKERS, modelItems, pickedItems } from '../lib/pickers';
 import { isPlainObject } from '../lib/validate';
 import type { AccountNode, AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 import { TEST_CONNECTION_MAX_MS } from './settings';
@@ -101,6 +101,15 @@ export = function register(RED: NodeAPI): void {
     });
     try {
       const { redisUsername, redisPassword, ...vendor } = (this.credentials ?? {}) as Record<string, unknown>;
+      // An imported flow brings no credentials: say so once for the account, not as a bad parameter on every call.
+      const platform = settings.platform as Platform;
+      const missing = CREDENTIAL_FIELDS[platform]
+        ? requiredCredentials({ platform, loginBy: settings.loginBy === 'email' ? 'email' : 'phone' }).filter((name) => vendor[name] === undefined || vendor[name] === null || vendor[name] === '')
+        : [];
+      if (missing.length) {
+        const name = typeof settings.name === 'string' && settings.name !== '' ? settings.name : platform;
+        throw new OpenApiError(ErrorCodes.INVALID_INPUT, text(RED, 'status.noCredentials', `account '${name}' has no credentials: open it`, { name }), { parameter: missing[0] });
+      }
       const checked = checkAccountSettings(settings, vendor);
       const config = checked.config;
       this.baseUrl = resolveBaseUrl(config);
@@ -144,6 +153,34 @@ export = function register(RED: NodeAPI): void {
     );
   }
 
+  /**
+   * An account as the editor holds it (the dialog's values, or an account not
+   * deployed yet), checked as a deployed account is (a calling code, for one,
+   * would be signed and sent as it is). A secret left unchanged comes from the
+   * saved account `body.id` only when platform and base URL are the saved
+   * ones, so a stored secret is never sent somewhere new.
+   */
+  function dialogAccount(body: Record<string, unknown>): AccountConfig {
+    const given = isPlainObject(body.credentials) ? body.credentials : {};
+    const credentials: Record<string, unknown> = {};
+    const config = checkAccountSettings(body, credentials).config;
+    // The dialog's timeout limits each call, and a test or a pick as a whole ends after TEST_CONNECTION_MAX_MS.
+    if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
+    const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
+    const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
+    const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
+    for (const name of Object.keys(VENDOR_CREDENTIALS)) {
+      const value = given[name];
+      if (value === UNCHANGED) {
+        if (!sameAccount) throw invalidInput(name, 'retype');
+        credentials[name] = stored[name];
+      } else if (typeof value === 'string') {
+        credentials[name] = value;
+      }
+    }
+    return config;
+  }
+
   // Test connection: logs in with the dialog's values. It needs the same
   // permission as changing the account; it takes JSON only (a form posted by
   // another site needs no preflight); a secret left unchanged in the dialog
@@ -154,28 +191,11 @@ export = function register(RED: NodeAPI): void {
     const asked = jsonRequest(req, res);
     if (!asked) return;
     const { lang, t, body } = asked;
-    const given = (body.credentials ?? {}) as Record<string, unknown>;
-    const credentials: Record<string, unknown> = {};
     let config = { platform: body.platform } as AccountConfig;
     let client: OpenApiClient | undefined;
     let guard: NodeJS.Timeout | undefined;
     try {
-      // Checked as a deployed account is (a calling code, for one, would be signed and sent as it is).
-      config = checkAccountSettings(body, credentials).config;
-      // The dialog's timeout limits each call of the test, and the test as a whole ends after TEST_CONNECTION_MAX_MS.
-      if (typeof config.timeout === 'number' && config.timeout > TEST_CONNECTION_MAX_MS) config.timeout = TEST_CONNECTION_MAX_MS;
-      const saved = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as AccountNode | null) : null;
-      const sameAccount = saved?.type === 'iot-openapi-account' && saved.platform === config.platform && saved.baseUrl !== undefined && saved.baseUrl === resolveBaseUrl(config);
-      const stored = sameAccount ? RED.nodes.getCredentials(saved.id) ?? {} : {};
-      for (const name of Object.keys(VENDOR_CREDENTIALS)) {
-        const value = given[name];
-        if (value === UNCHANGED) {
-          if (!sameAccount) throw invalidInput(name, 'retype');
-          credentials[name] = stored[name];
-        } else if (typeof value === 'string') {
-          credentials[name] = value;
-        }
-      }
+      config = dialogAccount(body);
       client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
       // A login of two vendor calls, and the calls after it, share the one limit: closing the client ends what is still running.
       const running = client;
@@ -201,19 +221,47 @@ export = function register(RED: NodeAPI): void {
     }
   });
 
-  // Pickers: the values a saved account offers for a parameter (products,
-  // devices, screens, presets), for the editor's lists. The same guards as
-  // the Test connection: permission, JSON only; and only the running account's
-  // own client, so nothing goes anywhere but its saved host.
-  RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('flows.write'), async (req: AdminRequest, res: AdminResponse) => {
+  // Pickers: the values an account offers for a parameter (products,
+  // devices, screens, presets), for the editor's lists. The account as the
+  // editor holds it (`body.settings`, not deployed yet or changed since), with
+  // the Test connection's guards: permission, JSON only, a stored secret only
+  // for the same saved account, platform and base URL; or else the running
+  // account's own client, so nothing goes anywhere but its saved host.
+  RED.httpAdmin.post('/iot-openapi-account/pick', RED.auth.needsPermission('iot-openapi-account.write'), async (req: AdminRequest, res: AdminResponse) => {
     const asked = jsonRequest(req, res);
     if (!asked) return;
-    const { t, body } = asked;
-    const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
-    const source = account?.type === 'iot-openapi-account' && typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list)
-      ? PICKERS[body.list as PickerList][account.platform]
-      : undefined;
-    if (!account?.client || !source) {
+    const { lang, t, body } = asked;
+    const list = typeof body.list === 'string' && Object.prototype.hasOwnProperty.call(PICKERS, body.list) ? PICKERS[body.list as PickerList] : undefined;
+    let own: OpenApiClient | undefined;
+    let guard: NodeJS.Timeout | undefined;
+    let client: OpenApiClient | undefined;
+    let platform: Platform | undefined;
+    try {
+      if (isPlainObject(body.settings)) {
+        const config = dialogAccount({ ...body.settings, id: body.account, credentials: body.credentials });
+        platform = config.platform;
+        if (list?.[platform]) {
+          own = client = new OpenApiClient(config, { backoffBaseMs: 0, refusals: refusalStore() });
+          const running = own;
+          guard = setTimeout(() => running.close(), TEST_CONNECTION_MAX_MS);
+        }
+      } else {
+        const account = typeof body.account === 'string' ? (RED.nodes.getNode(body.account) as AccountNode | null) : null;
+        if (account?.type === 'iot-openapi-account') {
+          client = account.client;
+          platform = account.platform;
+        }
+      }
+    } catch (err) {
+      const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
+      const hint = hintIn(catalogue(lang), e.platform ?? platform, e.code, e.reason);
+      res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
+      return;
+    }
+    const source = platform ? list?.[platform] : undefined;
+    if (!client || !source) {
+      clearTimeout(guard);
+      own?.close();
       res.json({ ok: false, code: ErrorCodes.INVALID_INPUT, message: t('iot-openapi.picker.noAccount') });
       return;
     }
@@ -222,12 +270,26 @@ export = function register(RED: NodeAPI): void {
       const given = isPlainObject(body.params) ? body.params : {};
       const op = getOperation(source.operation)!;
       const params: Record<string, unknown> = {};
-      for (const p of op.params) if (typeof given[p.name] === 'string' || typeof given[p.name] === 'number') params[p.name] = given[p.name];
-      const result = await account.client.call(source.operation, { ...params, ...source.params });
-      res.json({ ok: true, items: pickedItems(source, result.data) });
+      for (const p of op.params) {
+        const value = given[source.from?.[p.name] ?? p.name];
+        if (typeof value === 'string' || typeof value === 'number') params[p.name] = value;
+      }
+      // Names in the editor's language where the call offers one (the SaaS thing model).
+      if (op.params.some((p) => p.name === 'language' && p.enum?.includes('EN')) && params.language === undefined) params.language = lang === 'zh-CN' ? 'CN' : 'EN';
+      const result = await client.call(source.operation, { ...params, ...source.params });
+      res.json({ ok: true, items: source.model ? modelItems(result.data) : pickedItems(source, result.data) });
     } catch (err) {
       const e = err instanceof OpenApiError ? err : new OpenApiError(ErrorCodes.BAD_RESPONSE, 'unexpected failure');
-      res.json({ ok: false, code: e.code, message: explained(e, t) });
+      // As the Test connection: a host the dialog names is not probed through this route.
+      if (own && !isVendorAnswer(e)) {
+        res.json({ ok: false, code: 'NO_ANSWER', message: t('iot-openapi-account.test.noAnswer') });
+        return;
+      }
+      const hint = hintIn(catalogue(lang), e.platform ?? platform, e.code, e.reason);
+      res.json({ ok: false, code: e.code, message: explained(e, t), ...(hint ? { hint } : {}) });
+    } finally {
+      clearTimeout(guard);
+      own?.close();
     }
   });
 };

@@ -235,6 +235,21 @@ async function fillAccount(page: Page, values: Record<string, string>): Promise<
   }
 }
 
+/** Opens a node, its account's dialog through the pencil beside the account, types the values and saves both. */
+async function editAccountOf(page: Page, nodeId: string, values: Record<string, string>): Promise<void> {
+  await page.evaluate((id: string) => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    RED.editor.edit(RED.nodes.node(id)!);
+  }, nodeId);
+  await page.locator('#node-input-btn-account-edit').click();
+  await page.locator(`#node-config-input-${Object.keys(values)[0]}`).waitFor({ state: 'visible' });
+  await fillAccount(page, values);
+  await page.locator('#node-config-dialog-ok').click();
+  await page.locator('#node-config-input-platform').waitFor({ state: 'detached' });
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#node-input-account').waitFor({ state: 'detached' });
+}
+
 // ---------------------------------------------------------------------------
 
 describe('editor (headless Chromium)', function () {
@@ -868,6 +883,205 @@ describe('editor (headless Chromium)', function () {
     assert.ok(text.includes(hint), `"${hint}" in "${text}"`);
     assert.equal(await message.locator('.red-ui-debug-msg-expandable').count(), 0, 'a line of text, not an object to unfold');
     await shot(page, 'readable-error');
+  });
+
+  it('i. an imported example says its account needs credentials: on the account, on every node, before Deploy', async function () {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'novastar-screen.json'), 'utf8')) as EditorNode[];
+    await importFlow(page, example);
+    const tab = example.find((n) => n.type === 'tab')!.id;
+    await page.evaluate((id: string) => (globalThis as unknown as EditorGlobals).RED.workspaces.show(id), tab);
+    const account = example.find((n) => n.type === 'iot-openapi-account')!;
+    const action = example.find((n) => n.type === 'novastar-screen')!;
+    const expected = accountText('en-US', 'iot-openapi-account.editor.noCredentials', { name: String(account.name), fields: 'pId, secretKey' });
+    // The runtime is asked which credentials it holds (none for an imported account): then the triangle shows.
+    await page.waitForFunction((id: string) => {
+      const { $ } = globalThis as unknown as EditorGlobals;
+      const badge = $(`#${id} .red-ui-flow-node-error`);
+      return badge.length > 0 && !badge.is('.hide') && badge.is(':visible');
+    }, action.id, { timeout: WAIT_MS });
+    const state = await page.evaluate(([a, n]: string[]) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      return { account: RED.nodes.node(a)?.validationErrors ?? [], node: RED.nodes.node(n)?.validationErrors ?? [] };
+    }, [account.id, action.id]);
+    assert.deepEqual(state.account, [expected]);
+    assert.ok(state.node.includes(expected), `"${expected}" in ${JSON.stringify(state.node)}`);
+    await page.locator(`#${action.id} .red-ui-flow-node-error`).hover();
+    const tooltip = page.locator('.red-ui-flow-port-tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), `the tooltip says "${expected}"`);
+    // The first comment's title says what to set.
+    const comment = example.find((n) => n.type === 'comment')!;
+    assert.match(String(await page.locator(`#${comment.id}`).textContent()), /before Deploy, open its account and type the simulator's demo credentials/);
+    await shot(page, 'example-needs-credentials');
+
+    // Typed in the account's dialog (the pencil beside the node's account) and saved: the account and its nodes are valid.
+    await editAccountOf(page, action.id, { pId: DEMO.novastar.pId, secretKey: 'wrongkey', baseUrl: demo.sim.novastarUrl });
+    await page.waitForFunction(([a, n]: string[]) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      return RED.nodes.node(a)?.valid === true && RED.nodes.node(n)?.valid === true;
+    }, [account.id, action.id], { timeout: WAIT_MS });
+  });
+
+  it('j. pickers before Deploy: a screen read with the account as typed in the editor, the whole reason when it cannot, the tooltip off the list', async function () {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'novastar-screen.json'), 'utf8')) as EditorNode[];
+    const action = example.find((n) => n.type === 'novastar-screen')!;
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.dirty()), true, 'nothing deployed since the import');
+    const openNode = async () => {
+      await page.evaluate((id: string) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        RED.editor.edit(RED.nodes.node(id)!);
+      }, action.id);
+      await page.locator('#node-input-operation').waitFor({ state: 'visible' });
+      await page.locator('#node-input-operation').selectOption('setBrightness');
+    };
+    const closeNode = async () => {
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#node-input-operation').waitFor({ state: 'detached' });
+    };
+
+    // The secret typed in test i is wrong: the vendor's refusal, in full, below the button.
+    await openNode();
+    const button = page.locator('#iot-openapi-pick-screenId');
+    await button.hover();
+    const tooltip = page.locator('.iot-openapi-pick-tip');
+    await tooltip.waitFor({ state: 'visible' });
+    const [tip, at] = [await tooltip.boundingBox(), await button.boundingBox()];
+    assert.ok(tip && at && tip.y + tip.height <= at.y + 1, `the tooltip is above the button: ${JSON.stringify({ tip, at })}`);
+    await button.click();
+    const note = page.locator('#iot-openapi-pick-note-screenId');
+    await note.waitFor({ state: 'visible' });
+    const reason = collapse(await note.innerText());
+    assert.match(reason, /^could not read the list: \S+: /, reason);
+    assert.equal(await page.locator('#iot-openapi-picked-screenId').isVisible(), false, 'no list to choose from');
+    await shot(page, 'picker-reason');
+    await closeNode();
+
+    // Corrected in the account's dialog (still not deployed): the screens come.
+    await editAccountOf(page, action.id, { secretKey: DEMO.novastar.secretKey });
+    await openNode();
+    await page.locator('#iot-openapi-pick-screenId').click();
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-picked-screenId option').length > 1, undefined, { timeout: WAIT_MS });
+    await page.locator('#iot-openapi-picked-screenId').selectOption('1');
+    assert.equal(await page.locator('#iot-openapi-pick-note-screenId').isVisible(), false);
+    assert.equal(await page.evaluate(() => String((globalThis as unknown as EditorGlobals).$('#node-input-screenId').val())), '1');
+    await closeNode();
+  });
+
+  it('k. a new node with exactly one account it can use has it chosen', async function () {
+    // A node type with exactly one account it can use in the workspace (the scenarios above add accounts).
+    const choice = await page.evaluate((specs: { type: string; platforms: string[] }[]) => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      const accounts: EditorNode[] = [];
+      RED.nodes.eachConfig((c) => { if (c.type === 'iot-openapi-account') accounts.push(c); });
+      for (const spec of specs) {
+        const usable = accounts.filter((a) => spec.platforms.includes(String(a.platform)));
+        if (usable.length === 1) return { type: spec.type, account: usable[0].id };
+      }
+      return undefined;
+    }, NODE_SPECS.filter((s) => !s.raw).map((s) => ({ type: s.type, platforms: [...new Set(Object.values(s.operations).flatMap((byPlatform) => Object.keys(byPlatform)))] })));
+    assert.ok(choice, 'a node type with exactly one usable account');
+    const only = [choice.account];
+    await importFlow(page, [
+      { id: 'tab-e2e-one', type: 'tab', label: 'E2E one account' },
+      { id: 'e2e-one', type: choice.type, z: 'tab-e2e-one', name: '', account: '', x: 240, y: 120, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.editor.edit(RED.nodes.node('e2e-one')!);
+    });
+    await page.locator('#node-input-account').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#node-input-name').is(':visible'), undefined, { timeout: WAIT_MS });
+    assert.equal(await page.evaluate(() => String((globalThis as unknown as EditorGlobals).$('#node-input-account').val())), only[0]);
+    await page.locator('#node-dialog-ok').click();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-one')?.account), only[0]);
+  });
+
+  it('l. control a device from its thing model: pick Brightness by name, see its unit and range, set it with a number, and the data is built', async function () {
+    await importFlow(page, [
+      { id: 'tab-e2e-model', type: 'tab', label: 'E2E thing model' },
+      { id: 'e2e-control', type: 'quectel-control-device', z: 'tab-e2e-model', name: '', account: 'acc-quectel-saas', productKey: 'p11v14', productKeyType: 'str', x: 240, y: 120, wires: [[]] },
+      { id: 'e2e-state', type: 'quectel-device-state', z: 'tab-e2e-model', name: '', account: 'acc-quectel-saas', productKey: 'p11v14', productKeyType: 'str', x: 240, y: 200, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.workspaces.show('tab-e2e-model');
+      RED.editor.edit(RED.nodes.node('e2e-control')!);
+    });
+    await page.locator('#iot-openapi-model-data-load').click();
+    const items = page.locator('#iot-openapi-model-data-item');
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-model-data-item option').length > 2, undefined, { timeout: WAIT_MS });
+    const options = collapse(await items.innerText());
+    assert.match(options, /Brightness \(brightness\)/, options);
+    // By name: the option whose text names Brightness.
+    const value = await items.locator('option', { hasText: 'Brightness (brightness)' }).getAttribute('value');
+    await items.selectOption(String(value));
+    const info = collapse(await page.locator('#iot-openapi-model-data-info').innerText());
+    assert.match(info, /INT/);
+    assert.match(info, /%/);
+    assert.match(info, /0 to 100/);
+    const widget = page.locator('#iot-openapi-model-data-value');
+    assert.equal(await widget.getAttribute('type'), 'number');
+    assert.equal(await widget.getAttribute('max'), '100');
+    await widget.fill('70');
+    await page.locator('#iot-openapi-model-data-set').click();
+    // A switch for a boolean: the same field, now with both values.
+    const switchValue = await items.locator('option', { hasText: '(switch)' }).getAttribute('value');
+    await items.selectOption(String(switchValue));
+    assert.equal(await page.locator('select#iot-openapi-model-data-value').count(), 1, 'a switch for a boolean');
+    await page.locator('#iot-openapi-model-data-value').selectOption('true');
+    await page.locator('#iot-openapi-model-data-set').click();
+    await shot(page, 'thing-model');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#iot-openapi-model-data-load').waitFor({ state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const n = (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-control')!;
+      return { data: n.data, dataType: n.dataType, valid: n.valid };
+    });
+    assert.deepEqual({ ...saved, data: JSON.parse(String(saved.data)) }, { data: { brightness: 70, switch: true }, dataType: 'json', valid: true });
+
+    // The state node's property list: picked the same way.
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.editor.edit(RED.nodes.node('e2e-state')!);
+    });
+    await page.locator('#iot-openapi-model-codes-load').click();
+    await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#iot-openapi-model-codes-item option').length > 2, undefined, { timeout: WAIT_MS });
+    const codes = page.locator('#iot-openapi-model-codes-item');
+    await codes.selectOption(String(await codes.locator('option', { hasText: '(brightness)' }).getAttribute('value')));
+    await page.locator('#iot-openapi-model-codes-set').click();
+    await codes.selectOption(String(await codes.locator('option', { hasText: '(switch)' }).getAttribute('value')));
+    await page.locator('#iot-openapi-model-codes-set').click();
+    await page.locator('#node-dialog-ok').click();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-state')?.codes), 'brightness,switch');
+  });
+
+  it('m. the reason where the eye is: brightness 150 says why beside the field and on the node\'s triangle; an empty needed field says where it may come from', async function () {
+    await importFlow(page, [
+      { id: 'tab-e2e-reason', type: 'tab', label: 'E2E reasons' },
+      { id: 'e2e-bright', type: 'novastar-screen', z: 'tab-e2e-reason', name: '', account: 'acc-novastar', operation: 'setBrightness', x: 240, y: 120, wires: [[]] },
+    ]);
+    await page.evaluate(() => {
+      const { RED } = globalThis as unknown as EditorGlobals;
+      RED.workspaces.show('tab-e2e-reason');
+      RED.editor.edit(RED.nodes.node('e2e-bright')!);
+    });
+    const needed = page.locator('#iot-openapi-reason-screenId');
+    await needed.waitFor({ state: 'visible' });
+    assert.equal(collapse(await needed.innerText()), accountText('en-US', 'iot-openapi-account.editor.requiredHint', { name: 'screenId' }));
+    await page.locator('#node-input-brightness + .red-ui-typedInput-container input.red-ui-typedInput-input').fill('150');
+    const reason = page.locator('#iot-openapi-reason-brightness');
+    await reason.waitFor({ state: 'visible' });
+    const expected = accountText('en-US', 'iot-openapi.errors.range', { parameter: 'brightness', min: '0', max: '100' });
+    assert.equal(collapse(await reason.innerText()), expected);
+    await shot(page, 'field-reason');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-brightness').waitFor({ state: 'detached' });
+    const errors = await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-bright')?.validationErrors ?? []);
+    assert.ok(errors.includes(expected), JSON.stringify(errors));
+    await page.locator('#e2e-bright .red-ui-flow-node-error').hover();
+    const tooltip = page.locator('.red-ui-flow-port-tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok(collapse(await tooltip.textContent() ?? '').includes(expected), 'the triangle says why');
   });
 
   it('raised no uncaught error in the editor', function () {

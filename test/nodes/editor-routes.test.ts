@@ -83,6 +83,53 @@ describe(`picker route (${RED_PACKAGE})`, function () {
     assert.equal(sim.requests.length, 0, 'nothing was sent');
   });
 
+  it('reads a product\'s thing model: each property by name with its type, unit and range, the services with their inputs (SaaS and App)', async () => {
+    // The App's call names the product pk: the form's productKey is passed on as it.
+    for (const [account, productKey] of [['acc-quectel-saas', 'p11v14'], ['acc-quectel-app', 'p11pLZ']]) {
+      const answer = (await pick({ account, list: 'model', params: { productKey } })).body;
+      assert.equal(answer.ok, true, `${account}: ${JSON.stringify(answer)}`);
+      const items = answer.items as Record<string, unknown>[];
+      const brightness = items.find((i) => i.value === 'brightness');
+      assert.deepEqual({ ...brightness, label: typeof brightness?.label }, { value: 'brightness', label: 'string', kind: 'property', dataType: 'INT', subType: 'RW', unit: '%', min: 0, max: 100 }, account);
+      assert.deepEqual(items.find((i) => i.value === 'switch')?.values, ['true', 'false'], account);
+      assert.ok(items.some((i) => i.kind === 'service' && Array.isArray(i.inputs)), `${account}: a service with its inputs`);
+    }
+  });
+
+  describe('with the editor\'s values, before the account is deployed', () => {
+    const settings = () => ({ platform: 'novastar', baseUrl: sim.novastarUrl, encrypt: true, timeout: 5000 });
+
+    it('reads the list with the credentials typed in the dialog, for an account the runtime does not know', async () => {
+      const answer = (await pick({ account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: DEMO.novastar.secretKey } })).body;
+      assert.equal(answer.ok, true, JSON.stringify(answer));
+      assert.deepEqual(values(answer), ['0', '1']);
+    });
+
+    it('uses a stored secret only for the same saved account, platform and base URL', async () => {
+      const same = (await pick({ account: 'acc-novastar', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } })).body;
+      assert.equal(same.ok, true, JSON.stringify(same));
+      const sent = sim.requests.length;
+      for (const body of [
+        { account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } },
+        { account: 'acc-novastar', list: 'screens', settings: { ...settings(), baseUrl: `${sim.url}/elsewhere/open/api` }, credentials: { pId: DEMO.novastar.pId, secretKey: '__PWRD__' } },
+      ]) {
+        const answer = (await pick(body)).body;
+        assert.equal(answer.ok, false, JSON.stringify(body));
+        assert.equal(answer.code, 'INVALID_INPUT');
+        assert.match(String(answer.message), /secretKey/);
+      }
+      assert.equal(sim.requests.length, sent, 'nothing was sent with a stored secret');
+    });
+
+    it('says why in full when the values cannot be used: a wrong secret is the vendor\'s refusal, a host that is no vendor gets one wording', async () => {
+      const wrong = (await pick({ account: 'not-deployed', list: 'screens', settings: settings(), credentials: { pId: DEMO.novastar.pId, secretKey: 'wrongkey' } })).body;
+      assert.equal(wrong.ok, false);
+      assert.notEqual(wrong.code, 'NO_ANSWER');
+      const closed = (await pick({ account: 'not-deployed', list: 'screens', settings: { ...settings(), baseUrl: 'http://127.0.0.1:9/open/api' }, credentials: { pId: 'x', secretKey: 'abcdefgh' } })).body;
+      assert.equal(closed.code, 'NO_ANSWER');
+    });
+  });
+
   it('a refused read comes back with the vendor\'s code', async () => {
     const answer = (await pick({ account: 'acc-quectel-saas', list: 'devices', params: { productKey: 'nope00' } })).body;
     assert.equal(answer.ok, false);

@@ -71,6 +71,21 @@ describe('example flows', () => {
     }
   });
 
+  it('says in the first comment\'s title what to set before Deploy, and names each account after its example', () => {
+    const names = new Map<string, string>();
+    for (const { file, nodes } of examples) {
+      const about = nodes.find((n) => n.type === 'comment' && /-about$/.test(n.id));
+      assert.equal(nodes.find((n) => n.type === 'comment'), about, `${file}: the note on credentials is the first comment`);
+      assert.match(String(about?.name), /before Deploy, open its (\d+ )?accounts? and type the simulator's demo credentials \(in this note\) or your own$/, `${file}: the title says what to set`);
+      for (const a of nodes.filter((n) => n.type === 'iot-openapi-account')) {
+        const name = String(a.name);
+        assert.ok(!names.has(name), `${file}: account name "${name}" is also used in ${names.get(name)}`);
+        names.set(name, file);
+        if (file !== 'demo-all-platforms.json') assert.match(name, /example\)$/, `${file}: ${a.id} is named after its example`);
+      }
+    }
+  });
+
   describe(`all of them deployed at once (${RED_PACKAGE})`, function () {
     this.timeout(60_000);
     let sim: Simulator;
@@ -143,6 +158,31 @@ describe('example flows', () => {
         assert.ok(statuses.length > 0, `${n.id} shows a status`);
         assert.ok(statuses.some((s) => s.fill === 'green'), `${n.id} succeeded at least once: ${statuses.map((s) => s.text).join(' | ')}`);
       }
+    });
+
+    it('deployed as imported, without credentials: every node says at once that its account has none, and so does each message\'s error', async () => {
+      // The types are registered by the test above.
+      // New ids: the runtime still holds the credentials of the ones deployed above.
+      const example = examples.find((e) => e.file === 'novastar-screen.json')!;
+      let text = JSON.stringify(example.nodes);
+      for (const n of example.nodes) text = text.split(`"${n.id}"`).join(`"imported-${n.id}"`);
+      const nodes = JSON.parse(text) as FlowNode[];
+      await (helper as unknown as { setFlows(flow: object[], type: string, credentials: object): Promise<void> }).setFlows(nodes, 'full', {});
+      await new Promise((r) => setTimeout(r, 200));
+      const actions = nodes.filter((x) => ACTION_TYPES.has(x.type));
+      assert.ok(actions.length > 0);
+      const account = nodes.find((x) => x.type === 'iot-openapi-account')!;
+      const expected = `account '${String(account.name)}' has no credentials: open it`;
+      for (const n of actions) {
+        const running = helper.getNode(n.id);
+        const shown = running.status.getCalls().filter((c) => (c as unknown as { thisValue: unknown }).thisValue === running).map((c) => c.args[0] as { fill?: string; text?: string });
+        // Node-RED clears a node's status as it starts: the first status that says something.
+        assert.deepEqual(shown.find((x) => x.text), { fill: 'red', shape: 'ring', text: expected }, n.id);
+      }
+      const node = helper.getNode(actions[0].id);
+      const failed = new Promise<unknown>((resolve) => node.on('call:error', (call: { args: unknown[] }) => resolve(call.args[0])));
+      node.receive({ payload: 1 });
+      assert.ok(String(await failed).startsWith(`INVALID_INPUT: ${expected}`), String(await failed));
     });
   });
 });

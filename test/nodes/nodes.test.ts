@@ -225,6 +225,17 @@ describe(`nodes in the Node-RED runtime (${RED_PACKAGE})`, function () {
   });
 
   describe('errors reach a Catch node', () => {
+    it('a bad input names the field as the form labels it, beside the parameter', async () => {
+      const { error } = await run({ type: 'novastar-screen', account: 'acc-novastar', operation: 'setBrightness' }, { payload: { screenId: 0, brightness: 150 } });
+      assert.equal(error?.code, 'INVALID_INPUT');
+      assert.match(error!.message, /brightness \(Brightness\)/);
+    });
+
+    it('a missing input too', async () => {
+      const missing = await run({ type: 'novastar-screen', account: 'acc-novastar', operation: 'setBrightness' }, { payload: { brightness: 50 } });
+      assert.match(missing.error!.message, /screenId \(Screen ID\) is required/);
+    });
+
     it('a vendor refusal carries the vendor\'s code', async () => {
       const { error, caughtMsg } = await run({ type: 'quectel-export-tsl', account: 'acc-quectel-saas', productKey: 'nope00' });
       assert.equal(error?.code, 70017);

@@ -142,11 +142,11 @@ describe(`NovaStar layers in the Node-RED runtime (${RED_PACKAGE})`, function ()
           assert.equal(o.error?.code, 'INVALID_INPUT', JSON.stringify(o.error));
           assert.match(o.error!.message, message);
         };
-        await refused({ screenId: 1, layerId: 3, x: 1000, y: 0, width: 1920, height: 1080 }, 'setWindow', /width does not fit the screen: x \+ width must be at most 1920/);
-        await refused({ screenId: 1, layerId: 3, x: 0, y: 100, width: 1920, height: 1080 }, 'setWindow', /height does not fit the screen: y \+ height must be at most 1080/);
-        await refused({ screenId: 0, layerId: 9, x: 0, y: 0, width: 10, height: 10 }, 'setWindow', /layerId is not one the processor has \(it has 1, 2\)/);
-        await refused({ screenId: 7, layerId: 1, sourceType: 0 }, 'switchSource', /screenId is not one the processor has \(it has 0, 1\)/);
-        await refused({ screenId: 0, layerId: 1, sourceType: 1, inputId: 9, interfaceType: 27 }, 'switchSource', /inputId is not one the processor has/);
+        await refused({ screenId: 1, layerId: 3, x: 1000, y: 0, width: 1920, height: 1080 }, 'setWindow', /width \([^)]*\) does not fit the screen: x \+ width must be at most 1920/);
+        await refused({ screenId: 1, layerId: 3, x: 0, y: 100, width: 1920, height: 1080 }, 'setWindow', /height \([^)]*\) does not fit the screen: y \+ height must be at most 1080/);
+        await refused({ screenId: 0, layerId: 9, x: 0, y: 0, width: 10, height: 10 }, 'setWindow', /layerId \([^)]*\) is not one the processor has \(it has 1, 2\)/);
+        await refused({ screenId: 7, layerId: 1, sourceType: 0 }, 'switchSource', /screenId \([^)]*\) is not one the processor has \(it has 0, 1\)/);
+        await refused({ screenId: 0, layerId: 1, sourceType: 1, inputId: 9, interfaceType: 27 }, 'switchSource', /inputId \([^)]*\) is not one the processor has/);
         assert.equal(writes(), 0, 'nothing was written');
         assert.deepEqual(sim.state.layers[2].window, { x: 0, y: 0, width: 1920, height: 1080 });
 

@@ -93,13 +93,13 @@ describe(`Quectel device control and state in the Node-RED runtime (${RED_PACKAG
           [{ switch: 'on' }, /: data\.switch must be true or false/],
           [{ power: 3 }, /: data\.power is read-only/],
           [{ nope: 1 }, /: data\.nope is not in the product's thing model \(it has switch, brightness/],
-          [{}, /: data is required/],
+          [{}, /: data \(Data\) is required/],
         ];
         for (const [data, message] of cases) {
           const error = failed(await h.send(control, { payload: { devices: [first, second], data } }), 'INVALID_INPUT', JSON.stringify(data));
           assert.match(error.message, message);
         }
-        assert.equal(failed(await h.send(control, { payload: { devices: [first, first], data: { switch: true } } }), 'INVALID_INPUT', 'twice').message.includes(': devices names'), true);
+        assert.equal(failed(await h.send(control, { payload: { devices: [first, first], data: { switch: true } } }), 'INVALID_INPUT', 'twice').message.includes(': devices (Devices) names'), true);
         assert.deepEqual(controlPaths(), [], 'no control call was sent');
       });
 
