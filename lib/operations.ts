@@ -19,6 +19,11 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   enum?: readonly (string | number)[];
+  /**
+   * Filled in by the platform before the call is sent when the caller leaves
+   * it out: `currentFamily`, the fid of the Quectel App user's current family.
+   */
+  platformDefault?: 'currentFamily';
   /** Arrays: most items (default 1000). */
   maxItems?: number;
   /** Taken from the account's settings when the caller leaves it out. */
@@ -97,6 +102,7 @@ export function isComposite(op: Operation): op is CompositeOperation {
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
 const int = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'integer', ...extra });
+const bool = (name: string, where: 'query' | 'body'): ParamSpec => ({ name, in: where, type: 'boolean' });
 const req = { required: true } as const;
 
 const PHONE = { pattern: /^\d{5,20}$/ };
@@ -106,6 +112,9 @@ const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
 /** The subscription pages list at most 100 queues or rules a page. */
 const RULE_PAGE_SIZE = { min: 1, max: 100 };
+/** The App's lists are PageHelper pages: data.list and data.total. */
+const APP_PAGING = { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' } as const;
+const FID = { maxLength: 64 } as const;
 const RULE_ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /** A door-lock guest, as both adding and updating one describe it. */
@@ -205,6 +214,60 @@ const calls: VendorCall[] = [
       int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
+  },
+
+  // ---- Quectel App home: families, rooms, their devices, the user's messages ----
+  // A family's fid may be left out where the node takes it: the platform then uses the current family's.
+  {
+    id: 'quectel-app.listFamilies', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyList',
+    // role: 1 creator, 2 administrator, 3 member.
+    params: [str('role', 'query', { pattern: /^[123](,[123]){0,2}$/, list: true }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.currentFamily', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getCurrentFamily',
+    params: [str('fid', 'query', FID), str('currentCoordinates', 'query', { maxLength: 64 })],
+  },
+  {
+    id: 'quectel-app.listRooms', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyRoomList',
+    params: [str('fid', 'query', { ...FID, platformDefault: 'currentFamily' }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listRoomDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyRoomDeviceList',
+    params: [str('frid', 'query', { ...req, maxLength: 64 }), bool('isGroupDeviceShow', 'query'), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listFamilyDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyDeviceList',
+    params: [
+      str('fid', 'query', { ...FID, platformDefault: 'currentFamily' }),
+      str('deviceName', 'query', { maxLength: 64 }), str('pkList', 'query', { maxLength: 2048, list: true, picker: 'products' }),
+      str('secondItemCode', 'query', { maxLength: 64 }),
+      bool('isAddOwnerDevice', 'query'), bool('isAssociation', 'query'), bool('isGroupDeviceShow', 'query'),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listMessages', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/mobilepush/enduserapi/userMsgList',
+    params: [
+      str('pk', 'query', { maxLength: 64, picker: 'products' }), str('dk', 'query', { maxLength: 64, picker: 'devices' }),
+      // 1 device notification, 2 alarm, 3 fault, 4 system message.
+      int('msgType', 'query', { enum: [1, 2, 3, 4] }),
+      bool('isRead', 'query'),
+      // First labels 1 system, 2 smart, 3 device; second labels 1 privacy to 8 OTA.
+      str('firstLabelList', 'query', { pattern: /^[123](,[123]){0,2}$/, list: true }),
+      str('secondaryLabelList', 'query', { pattern: /^[1-8](,[1-8]){0,7}$/, list: true }),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: APP_PAGING,
   },
 
   // ---- Quectel SaaS ----

@@ -70,6 +70,16 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
     raw: REST_RAW_CALLS,
     composites: quectelComposites('quectel-app'),
 
+    /** A family's fid left out: the user's current family, as the vendor names it. */
+    async beforeSend(caller, op, values) {
+      const wanted = op.params.filter((p) => p.platformDefault === 'currentFamily' && values[p.name] === undefined);
+      if (wanted.length === 0) return;
+      const { data } = await caller.call('quectel-app.currentFamily', {});
+      const fid = str((data as Record<string, unknown> | null | undefined)?.fid);
+      if (!fid) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the current family has no fid', { platform: 'quectel-app', path: op.path });
+      for (const p of wanted) values[p.name] = fid;
+    },
+
     needsToken: (auth: AuthMode) => auth === 'token',
 
     sign(req: PreparedRequest, auth: AuthMode, token?: TokenSet): PreparedRequest {

@@ -67,6 +67,46 @@ describe('client against the simulator', function () {
       await assert.rejects(call(c, 'quectel-app.register', { phone: '13800000003', pwd: 'myPassw0rd', smsCode: '000000' }), { code: 5037 });
     });
 
+    it('reads the home: families, the current one, rooms and their devices, without a fid the current family', async () => {
+      const c = client('quectel-app');
+      const families = (await call(c, 'quectel-app.listFamilies', { role: ['1', '2'] })).data as { list: { fid: string; memberRole: number }[]; total: number };
+      assert.deepEqual(families.list.map((f) => f.fid), ['f0001'], 'the office, where the user is a member, is left out');
+      assert.equal(sim.requests.at(-1)!.query.role, '1,2');
+      const current = (await call(c, 'quectel-app.currentFamily', {})).data as { fid: string; familyName: string };
+      assert.equal(current.fid, 'f0001');
+
+      const before = sim.requests.length;
+      const rooms = await c.callAllPages('quectel-app.listRooms', { pageSize: 2 });
+      calledOps.add('quectel-app.listRooms');
+      assert.deepEqual(rooms.items.map((r) => (r as { frid: string }).frid), ['r0101', 'r0102', 'r0103']);
+      const sent = sim.requests.slice(before).map((r) => `${r.path.split('/').pop()} ${r.query.fid ?? ''}`);
+      assert.deepEqual(sent, ['getCurrentFamily ', 'getFamilyRoomList f0001', 'getCurrentFamily ', 'getFamilyRoomList f0001'], 'the current family asked for, then named');
+
+      const room = (await call(c, 'quectel-app.listRoomDevices', { frid: 'r0101', isGroupDeviceShow: false })).data as { list: { deviceKey: string; roomName: string }[] };
+      assert.deepEqual(room.list.map((d) => d.deviceKey), ['D001', 'D002', 'SK001']);
+      assert.equal(room.list[0].roomName, 'Living room');
+      assert.equal(sim.requests.at(-1)!.query.isGroupDeviceShow, 'false');
+      await assert.rejects(call(c, 'quectel-app.listRoomDevices', { frid: 'r9999' }), { code: 6052 });
+
+      const office = (await call(c, 'quectel-app.listFamilyDevices', { fid: 'f0002', pkList: 'p11qT3' })).data as { list: { deviceKey: string }[] };
+      assert.deepEqual(office.list.map((d) => d.deviceKey), ['TH003']);
+      const unplaced = (await call(c, 'quectel-app.listFamilyDevices', { isAssociation: true })).data as { list: { deviceKey: string }[] };
+      assert.deepEqual(unplaced.list.map((d) => d.deviceKey), ['SK002'], 'the current family, only its device in no room');
+      await assert.rejects(call(c, 'quectel-app.listFamilyDevices', { fid: 'f9999' }), { code: 5041 });
+      await assert.rejects(call(c, 'quectel-app.listFamilies', { role: '4' }), { code: 'INVALID_INPUT' });
+    });
+
+    it('lists the user\'s messages by device, type and read state', async () => {
+      const c = client('quectel-app');
+      const unread = (await call(c, 'quectel-app.listMessages', { isRead: false })).data as { list: { id: string }[]; total: number };
+      assert.deepEqual(unread.list.map((m) => m.id), ['m0001', 'm0003', 'm0004']);
+      const alarms = (await call(c, 'quectel-app.listMessages', { dk: 'D001', msgType: 2 })).data as { list: { id: string; title: string }[] };
+      assert.deepEqual(alarms.list.map((m) => m.id), ['m0004']);
+      const system = (await call(c, 'quectel-app.listMessages', { firstLabelList: '1' })).data as { list: { msgType: number }[] };
+      assert.deepEqual(system.list.map((m) => m.msgType), [4]);
+      await assert.rejects(call(c, 'quectel-app.listMessages', { msgType: 5 }), { code: 'INVALID_INPUT' });
+    });
+
     it('lists devices, one page and all pages', async () => {
       const c = client('quectel-app');
       const page = await call(c, 'quectel-app.listDevices', { page: 2, pageSize: 10 });
