@@ -115,6 +115,9 @@ const RULE_PAGE_SIZE = { min: 1, max: 100 };
 /** The App's lists are PageHelper pages: data.list and data.total. */
 const APP_PAGING = { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' } as const;
 const FID = { maxLength: 64 } as const;
+/** A scene's or an automation's family: the current one when left out, none when the user domain has no family mode. */
+const FAMILY_OR_NONE = { ...FID, platformDefault: 'currentFamily' } as const;
+const SCENE_ID = (where: 'query' | 'body'): ParamSpec => str('sceneId', where, { required: true, maxLength: 64 });
 const RULE_ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /** A door-lock guest, as both adding and updating one describe it. */
@@ -268,6 +271,37 @@ const calls: VendorCall[] = [
       int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
     ],
     paging: APP_PAGING,
+  },
+
+  // ---- Quectel App scenes and automations; with family mode on they are a family's (fid), else the user's ----
+  {
+    id: 'quectel-app.listScenes', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/selectSceneList',
+    params: [str('fid', 'query', FAMILY_OR_NONE), str('sceneName', 'query', { maxLength: 64 }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.sceneDetail', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/selectSceneDetail',
+    params: [SCENE_ID('query'), str('fid', 'query', FAMILY_OR_NONE)],
+  },
+  {
+    id: 'quectel-app.sceneExecute', platform: 'quectel-app', method: 'POST', auth: 'token',
+    path: '/v2/cep/enduserapi/sceneExecute',
+    params: [SCENE_ID('body'), str('fid', 'body', FAMILY_OR_NONE)],
+  },
+  {
+    id: 'quectel-app.listAutomations', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/automation/list',
+    // The vendor requires both page fields here.
+    params: [str('fid', 'query', FAMILY_OR_NONE), int('page', 'query', { ...req, ...PAGE }), int('pageSize', 'query', { ...req, ...PAGE_SIZE })],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.automationStatus', platform: 'quectel-app', method: 'POST', auth: 'token',
+    path: '/v2/cep/enduserapi/automation/status',
+    // The page puts the automation and its new status in the query, the family in the body.
+    params: [int('automationId', 'query', { ...req, ...RULE_ID }), { name: 'status', in: 'query', type: 'boolean', required: true }, str('fid', 'body', FAMILY_OR_NONE)],
   },
 
   // ---- Quectel SaaS ----
@@ -557,6 +591,14 @@ const HISTORY = [
   ...STATE_TARGET, str('code', 'body', { ...req, maxLength: 64 }),
   str('startTime', 'body', { ...req, ...MS_TIMESTAMP }), str('endTime', 'body', { ...req, ...MS_TIMESTAMP }), int('pageSize', 'body', PAGE_SIZE),
 ];
+// A scene runs on several devices: the node reports those that failed (executeScene); an automation is switched by `enabled`.
+composites.push(
+  { id: 'quectel-app.executeScene', platform: 'quectel-app', params: [SCENE_ID('body'), str('fid', 'body', FID)], writes: true, calls: { execute: 'quectel-app.sceneExecute' } },
+  {
+    id: 'quectel-app.setAutomation', platform: 'quectel-app', writes: true, calls: { status: 'quectel-app.automationStatus' },
+    params: [int('automationId', 'body', { ...req, ...RULE_ID }), { name: 'enabled', in: 'body', type: 'boolean', required: true }, str('fid', 'body', FID)],
+  },
+);
 composites.push(
   { id: 'quectel-app.latest', platform: 'quectel-app', params: LATEST, calls: { model: APP_MODEL, values: 'quectel-app.readAttributes', detail: 'quectel-app.deviceInfo' } },
   { id: 'quectel-saas.latest', platform: 'quectel-saas', params: LATEST, calls: { model: SAAS_MODEL, values: 'quectel-saas.dataHistory', detail: 'quectel-saas.deviceDetail' } },

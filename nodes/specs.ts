@@ -95,6 +95,16 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
+    type: 'quectel-scene', ...QUECTEL, paged: true,
+    operations: {
+      listScenes: { 'quectel-app': 'quectel-app.listScenes' },
+      sceneDetail: { 'quectel-app': 'quectel-app.sceneDetail' },
+      executeScene: { 'quectel-app': 'quectel-app.executeScene' },
+      listAutomations: { 'quectel-app': 'quectel-app.listAutomations' },
+      setAutomation: { 'quectel-app': 'quectel-app.setAutomation' },
+    },
+  },
+  {
     type: 'onbright-scan-devices', ...ONBRIGHT,
     operations: { scan: { onbright: 'onbright.scanDevices' } },
   },

@@ -2,12 +2,15 @@
 // families (getFamilyList, getCurrentFamily), their rooms
 // (getFamilyRoomList), the devices of a room or a family
 // (getFamilyRoomDeviceList, getFamilyDeviceList) and the user's messages
-// (userMsgList).
+// (userMsgList); and the scenes and automations of a family
+// (selectSceneList, selectSceneDetail, sceneExecute, automation/list,
+// automation/status). A scene's actions write property values to its
+// devices, as a control call does.
 import type { SimCore } from './core';
-import { positiveInt, type Answer, type Call, type Route } from './http';
-import { quectelAnswer } from './quectel';
+import { jsonObjectBody, positiveInt, type Answer, type Call, type Route } from './http';
+import { checkWrite, deliver, isProblem, productOfKey, quectelAnswer, shadowOf } from './quectel';
 import { APP_CODES, appUser, pageInfo } from './quectel-app';
-import type { AppDevice, Family } from './state';
+import type { AppDevice, Family, Scene } from './state';
 
 /** The codes of the family pages, besides the App table's general ones. */
 export const HOME_CODES = {
@@ -191,7 +194,118 @@ function userMsgList(call: Call, sim: SimCore): Answer {
   return ok(pageInfo(list, p.page, p.pageSize));
 }
 
+// ---- Scenes and automations: family mode is on, so each call names its family ----
+
+/** The family a scene call names (fid in the query or the body), or the refusal. */
+function sceneFamily(sim: SimCore, uid: string, fid: unknown): string | Answer {
+  if (typeof fid !== 'string' || fid === '') return quectelAnswer(HOME_CODES.FID_MISSING, '请输入家庭ID');
+  return userFamilies(sim, uid).some((f) => f.fid === fid) ? fid : noPermission();
+}
+
+function sceneOut(sim: SimCore, s: Scene): Record<string, unknown> {
+  const metaDataList = s.actions.map((a) => {
+    const device = sim.state.devices.find((d) => d.productKey === a.productKey && d.deviceKey === a.deviceKey);
+    return {
+      productKey: a.productKey, deviceKey: a.deviceKey, deviceName: device?.deviceName ?? '', deviceType: 1, logoImage: '',
+      actionList: Object.entries(a.values).map(([code, value], i) => ({ actionId: i + 1, code, value, type: 'PROPERTY', subType: 'RW' })),
+    };
+  });
+  return { fid: s.fid, isCommon: s.isCommon, sceneInfo: { id: s.id, sceneId: s.sceneId, name: s.name, icon: '', uid: s.uid, metaDataList } };
+}
+
+function selectSceneList(call: Call, sim: SimCore): Answer {
+  const uid = appUser(call, sim);
+  if (typeof uid !== 'string') return uid;
+  const fid = sceneFamily(sim, uid, call.query.fid);
+  if (typeof fid !== 'string') return fid;
+  const p = paging(call.query);
+  if (isAnswer(p)) return p;
+  const name = call.query.sceneName;
+  const list = sim.state.scenes.filter((s) => s.uid === uid && s.fid === fid && (!name || s.name.includes(name))).map((s) => sceneOut(sim, s));
+  return ok(pageInfo(list, p.page, p.pageSize));
+}
+
+function selectSceneDetail(call: Call, sim: SimCore): Answer {
+  const uid = appUser(call, sim);
+  if (typeof uid !== 'string') return uid;
+  if (!call.query.sceneId) return badParam('sceneId', 'is missing');
+  const fid = sceneFamily(sim, uid, call.query.fid);
+  if (typeof fid !== 'string') return fid;
+  const scene = sim.state.scenes.find((s) => s.uid === uid && s.fid === fid && s.sceneId === call.query.sceneId);
+  return scene ? ok(sceneOut(sim, scene)) : noPermission();
+}
+
+function sceneExecute(call: Call, sim: SimCore): Answer {
+  const uid = appUser(call, sim);
+  if (typeof uid !== 'string') return uid;
+  const parsed = jsonObjectBody(call);
+  if (!parsed.ok) return badParam('body', parsed.reason);
+  const { sceneId } = parsed.value;
+  if (typeof sceneId !== 'string' || sceneId === '') return badParam('sceneId', 'is missing');
+  const fid = sceneFamily(sim, uid, parsed.value.fid);
+  if (typeof fid !== 'string') return fid;
+  const scene = sim.state.scenes.find((s) => s.uid === uid && s.fid === fid && s.sceneId === sceneId);
+  if (!scene) return noPermission();
+  const failActionList: Record<string, unknown>[] = [];
+  for (const a of scene.actions) {
+    const device = sim.state.devices.find((d) => d.uid === uid && d.productKey === a.productKey && d.deviceKey === a.deviceKey);
+    const shadow = device ? shadowOf(sim, a.productKey, a.deviceKey) : undefined;
+    const product = productOfKey(sim, a.productKey);
+    let reason: string | undefined;
+    if (!device || !shadow || !product) reason = '设备未绑定或无权限';
+    else {
+      const kv = checkWrite(product, a.values);
+      const sent = isProblem(kv) ? kv : deliver(sim, shadow, { kind: 'property', kv }, { isCache: false, cacheTimeSeconds: 0, isCover: false });
+      if (isProblem(sent)) reason = sent.problem === 'offline' ? '设备离线' : sent.detail;
+    }
+    if (reason) failActionList.push({ productKey: a.productKey, deviceKey: a.deviceKey, deviceName: device?.deviceName ?? '', deviceType: 1, logoImage: '', reason });
+  }
+  return ok({
+    callType: 'manual', executeResult: failActionList.length === 0, executeTime: sim.now(), executionId: sim.now(),
+    failActionList, failCount: failActionList.length, successCount: scene.actions.length - failActionList.length,
+  });
+}
+
+function automationList(call: Call, sim: SimCore): Answer {
+  const uid = appUser(call, sim);
+  if (typeof uid !== 'string') return uid;
+  // Both page fields are required here.
+  if (!call.query.page) return badParam('page', 'is missing');
+  if (!call.query.pageSize) return badParam('pageSize', 'is missing');
+  const fid = sceneFamily(sim, uid, call.query.fid);
+  if (typeof fid !== 'string') return fid;
+  const p = paging(call.query);
+  if (isAnswer(p)) return p;
+  const list = sim.state.automations.filter((a) => a.uid === uid && a.fid === fid)
+    .map(({ automationId, name, status, conditionType }) => ({ automationId, name, nameType: 2, status, conditionType, triggerList: [], actionList: [] }));
+  return ok(pageInfo(list, p.page, p.pageSize));
+}
+
+function automationStatus(call: Call, sim: SimCore): Answer {
+  const uid = appUser(call, sim);
+  if (typeof uid !== 'string') return uid;
+  const q = call.query;
+  if (!q.automationId) return badParam('automationId', 'is missing');
+  if (!/^\d{1,18}$/.test(q.automationId)) return badParam('automationId', 'is not a number');
+  const status = flag(q, 'status');
+  if (isAnswer(status)) return status;
+  if (status === undefined) return badParam('status', 'is missing');
+  const parsed = call.rawBody.trim() === '' ? { ok: true as const, value: {} as Record<string, unknown> } : jsonObjectBody(call);
+  if (!parsed.ok) return badParam('body', parsed.reason);
+  const fid = sceneFamily(sim, uid, parsed.value.fid);
+  if (typeof fid !== 'string') return fid;
+  const automation = sim.state.automations.find((a) => a.uid === uid && a.fid === fid && a.automationId === Number(q.automationId));
+  if (!automation) return noPermission();
+  automation.status = status;
+  return ok(null);
+}
+
 export const quectelHomeRoutes: Route[] = [
+  { path: '/v2/cep/enduserapi/selectSceneList', methods: { GET: selectSceneList } },
+  { path: '/v2/cep/enduserapi/selectSceneDetail', methods: { GET: selectSceneDetail } },
+  { path: '/v2/cep/enduserapi/sceneExecute', methods: { POST: sceneExecute } },
+  { path: '/v2/cep/enduserapi/automation/list', methods: { GET: automationList } },
+  { path: '/v2/cep/enduserapi/automation/status', methods: { POST: automationStatus } },
   { path: '/v2/family/enduserapi/getFamilyList', methods: { GET: getFamilyList } },
   { path: '/v2/family/enduserapi/getCurrentFamily', methods: { GET: getCurrentFamily } },
   { path: '/v2/family/enduserapi/getFamilyRoomList', methods: { GET: getFamilyRoomList } },

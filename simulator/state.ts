@@ -322,6 +322,13 @@ export interface AppMessage {
   readTime: number;
 }
 
+/** One device action of a scene: property values written to the device. */
+export interface SceneAction { productKey: string; deviceKey: string; values: Record<string, PropertyValue> }
+
+export interface Scene { sceneId: string; id: number; fid: string; uid: string; name: string; isCommon: boolean; actions: SceneAction[] }
+
+export interface Automation { automationId: number; fid: string; uid: string; name: string; status: boolean; conditionType: 1 | 2 }
+
 export interface SimState {
   /** By phone: the latest code sent to it (a new code replaces the old one, whatever its codeType). */
   smsCodes: Map<string, SmsCode>;
@@ -335,6 +342,9 @@ export interface SimState {
   familyDevices: FamilyDevice[];
   /** The fid of each App user's current family, by uid; a user with none has the first of their families. */
   currentFamily: Map<string, string>;
+  /** The App users' scenes and automations, each of a family. */
+  scenes: Scene[];
+  automations: Automation[];
   /** Messages to App users, newest first. */
   messages: AppMessage[];
   /** Quectel SaaS products, by productKey, each with its TSL model and devices. */
@@ -688,6 +698,25 @@ export function seedState(): SimState {
     devices,
     ...families(),
     messages: messages(devices),
+    scenes: [
+      // D001 is offline in the seed: the evening scene fails on it and lights D003.
+      { sceneId: 's0001', id: 1, fid: 'f0001', uid: DEMO_UID, name: 'Evening', isCommon: true, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D003', values: { switch: true, brightness: 30 } },
+        { productKey: 'p11pLZ', deviceKey: 'D001', values: { switch: true } },
+      ] },
+      { sceneId: 's0002', id: 2, fid: 'f0001', uid: DEMO_UID, name: 'All off', isCommon: false, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D003', values: { switch: false } },
+        { productKey: 'p11pLZ', deviceKey: 'D006', values: { switch: false } },
+      ] },
+      { sceneId: 's0003', id: 3, fid: 'f0002', uid: DEMO_UID, name: 'Meeting', isCommon: false, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D009', values: { brightness: 80 } },
+      ] },
+    ],
+    automations: [
+      { automationId: 7001, fid: 'f0001', uid: DEMO_UID, name: 'Too hot: lights dim', status: true, conditionType: 1 },
+      { automationId: 7002, fid: 'f0001', uid: DEMO_UID, name: 'Night: all off', status: false, conditionType: 2 },
+      { automationId: 7003, fid: 'f0002', uid: DEMO_UID, name: 'Office opens', status: true, conditionType: 1 },
+    ],
     products: saasProducts,
     appProducts: app,
     shadows: shadows(devices, app, saasProducts),

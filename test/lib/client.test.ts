@@ -107,6 +107,41 @@ describe('client against the simulator', function () {
       await assert.rejects(call(c, 'quectel-app.listMessages', { msgType: 5 }), { code: 'INVALID_INPUT' });
     });
 
+    it('lists scenes and runs one: its devices take the values, the failed ones are DEVICE_FAILED', async () => {
+      const c = client('quectel-app');
+      const scenes = await c.callAllPages('quectel-app.listScenes', {});
+      calledOps.add('quectel-app.listScenes');
+      assert.deepEqual(scenes.items.map((s) => (s as { sceneInfo: { name: string } }).sceneInfo.name), ['Evening', 'All off'], 'the current family\'s');
+      const detail = (await call(c, 'quectel-app.sceneDetail', { sceneId: 's0003', fid: 'f0002' })).data as { sceneInfo: { metaDataList: { deviceKey: string }[] } };
+      assert.deepEqual(detail.sceneInfo.metaDataList.map((m) => m.deviceKey), ['D009']);
+
+      const run = await call(c, 'quectel-app.sceneExecute', { sceneId: 's0002' });
+      assert.equal((run.data as { executeResult: boolean }).executeResult, true);
+      assert.equal(sim.state.shadows.get('p11pLZ/D006')?.values.switch, false);
+
+      const failed = await call(c, 'quectel-app.executeScene', { sceneId: 's0001' }).catch((e: OpenApiError) => e);
+      assert.ok(failed instanceof OpenApiError);
+      assert.equal(failed.code, 'DEVICE_FAILED');
+      assert.deepEqual((failed.payload as { deviceKey: string }[]).map((f) => f.deviceKey), ['D001']);
+      assert.equal(sim.state.shadows.get('p11pLZ/D003')?.values.brightness, 30, 'the online device took its value');
+      const ok = await call(c, 'quectel-app.executeScene', { sceneId: 's0003', fid: 'f0002' });
+      assert.equal((ok.data as { successCount: number }).successCount, 1);
+    });
+
+    it('lists automations and turns one off: automationId and status in the query', async () => {
+      const c = client('quectel-app');
+      const list = (await call(c, 'quectel-app.listAutomations', { page: 1, pageSize: 10 })).data as { list: { automationId: number; status: boolean }[] };
+      assert.deepEqual(list.list.map((a) => [a.automationId, a.status]), [[7001, true], [7002, false]]);
+      await call(c, 'quectel-app.setAutomation', { automationId: 7001, enabled: false });
+      const seen = sim.requests.at(-1)!;
+      assert.deepEqual([seen.query.automationId, seen.query.status], ['7001', 'false']);
+      assert.equal(JSON.parse(seen.rawBody).fid, 'f0001');
+      assert.equal(sim.state.automations.find((a) => a.automationId === 7001)?.status, false);
+      await call(c, 'quectel-app.automationStatus', { automationId: 7002, status: true, fid: 'f0001' });
+      assert.equal(sim.state.automations.find((a) => a.automationId === 7002)?.status, true);
+      await assert.rejects(call(c, 'quectel-app.setAutomation', { automationId: 7003, enabled: true }), { code: 5041 }, 'the office\'s, not the current family\'s');
+    });
+
     it('lists devices, one page and all pages', async () => {
       const c = client('quectel-app');
       const page = await call(c, 'quectel-app.listDevices', { page: 2, pageSize: 10 });
