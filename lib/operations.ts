@@ -19,6 +19,11 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   enum?: readonly (string | number)[];
+  /**
+   * Filled in by the platform before the call is sent when the caller leaves
+   * it out: `currentFamily`, the fid of the Quectel App user's current family.
+   */
+  platformDefault?: 'currentFamily';
   /** Arrays: most items (default 1000). */
   maxItems?: number;
   /** Taken from the account's settings when the caller leaves it out. */
@@ -97,6 +102,7 @@ export function isComposite(op: Operation): op is CompositeOperation {
 
 const str = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'string', ...extra });
 const int = (name: string, where: 'query' | 'body', extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, in: where, type: 'integer', ...extra });
+const bool = (name: string, where: 'query' | 'body'): ParamSpec => ({ name, in: where, type: 'boolean' });
 const req = { required: true } as const;
 
 const PHONE = { pattern: /^\d{5,20}$/ };
@@ -106,6 +112,12 @@ const PAGE = { min: 1, max: 1_000_000 };
 const PAGE_SIZE = { min: 1, max: 1000 };
 /** The subscription pages list at most 100 queues or rules a page. */
 const RULE_PAGE_SIZE = { min: 1, max: 100 };
+/** The App's lists are PageHelper pages: data.list and data.total. */
+const APP_PAGING = { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' } as const;
+const FID = { maxLength: 64 } as const;
+/** A scene's or an automation's family: the current one when left out, none when the user domain has no family mode. */
+const FAMILY_OR_NONE = { ...FID, platformDefault: 'currentFamily' } as const;
+const SCENE_ID = (where: 'query' | 'body'): ParamSpec => str('sceneId', where, { required: true, maxLength: 64 });
 const RULE_ID = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /** A door-lock guest, as both adding and updating one describe it. */
@@ -205,6 +217,91 @@ const calls: VendorCall[] = [
       int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
     ],
     paging: { page: 'page', size: 'pageSize', items: 'data.list', total: 'data.total' },
+  },
+
+  // ---- Quectel App home: families, rooms, their devices, the user's messages ----
+  // A family's fid may be left out where the node takes it: the platform then uses the current family's.
+  {
+    id: 'quectel-app.listFamilies', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyList',
+    // role: 1 creator, 2 administrator, 3 member.
+    params: [str('role', 'query', { pattern: /^[123](,[123]){0,2}$/, list: true }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.currentFamily', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getCurrentFamily',
+    params: [str('fid', 'query', FID), str('currentCoordinates', 'query', { maxLength: 64 })],
+  },
+  {
+    id: 'quectel-app.listRooms', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyRoomList',
+    params: [str('fid', 'query', { ...FID, platformDefault: 'currentFamily' }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listRoomDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyRoomDeviceList',
+    params: [str('frid', 'query', { ...req, maxLength: 64 }), bool('isGroupDeviceShow', 'query'), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listFamilyDevices', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/family/enduserapi/getFamilyDeviceList',
+    params: [
+      str('fid', 'query', { ...FID, platformDefault: 'currentFamily' }),
+      str('deviceName', 'query', { maxLength: 64 }), str('pkList', 'query', { maxLength: 2048, list: true, picker: 'products' }),
+      str('secondItemCode', 'query', { maxLength: 64 }),
+      bool('isAddOwnerDevice', 'query'), bool('isAssociation', 'query'), bool('isGroupDeviceShow', 'query'),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.listMessages', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/mobilepush/enduserapi/userMsgList',
+    params: [
+      str('pk', 'query', { maxLength: 64, picker: 'products' }), str('dk', 'query', { maxLength: 64, picker: 'devices' }),
+      // 1 device notification, 2 alarm, 3 fault, 4 system message.
+      int('msgType', 'query', { enum: [1, 2, 3, 4] }),
+      bool('isRead', 'query'),
+      // First labels 1 system, 2 smart, 3 device; second labels 1 privacy to 8 OTA.
+      str('firstLabelList', 'query', { pattern: /^[123](,[123]){0,2}$/, list: true }),
+      str('secondaryLabelList', 'query', { pattern: /^[1-8](,[1-8]){0,7}$/, list: true }),
+      int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE),
+    ],
+    paging: APP_PAGING,
+  },
+
+  // ---- Quectel App scenes and automations; with family mode on they are a family's (fid), else the user's ----
+  {
+    id: 'quectel-app.listScenes', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/selectSceneList',
+    params: [str('fid', 'query', FAMILY_OR_NONE), str('sceneName', 'query', { maxLength: 64 }), int('page', 'query', PAGE), int('pageSize', 'query', PAGE_SIZE)],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.sceneDetail', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/selectSceneDetail',
+    params: [SCENE_ID('query'), str('fid', 'query', FAMILY_OR_NONE)],
+  },
+  {
+    id: 'quectel-app.sceneExecute', platform: 'quectel-app', method: 'POST', auth: 'token',
+    path: '/v2/cep/enduserapi/sceneExecute',
+    params: [SCENE_ID('body'), str('fid', 'body', FAMILY_OR_NONE)],
+  },
+  {
+    id: 'quectel-app.listAutomations', platform: 'quectel-app', method: 'GET', auth: 'token',
+    path: '/v2/cep/enduserapi/automation/list',
+    // The vendor requires both page fields here.
+    params: [str('fid', 'query', FAMILY_OR_NONE), int('page', 'query', { ...req, ...PAGE }), int('pageSize', 'query', { ...req, ...PAGE_SIZE })],
+    paging: APP_PAGING,
+  },
+  {
+    id: 'quectel-app.automationStatus', platform: 'quectel-app', method: 'POST', auth: 'token',
+    path: '/v2/cep/enduserapi/automation/status',
+    // The page puts the automation and its new status in the query, the family in the body.
+    params: [int('automationId', 'query', { ...req, ...RULE_ID }), { name: 'status', in: 'query', type: 'boolean', required: true }, str('fid', 'body', FAMILY_OR_NONE)],
   },
 
   // ---- Quectel SaaS ----
@@ -494,6 +591,14 @@ const HISTORY = [
   ...STATE_TARGET, str('code', 'body', { ...req, maxLength: 64 }),
   str('startTime', 'body', { ...req, ...MS_TIMESTAMP }), str('endTime', 'body', { ...req, ...MS_TIMESTAMP }), int('pageSize', 'body', PAGE_SIZE),
 ];
+// A scene runs on several devices: the node reports those that failed (executeScene); an automation is switched by `enabled`.
+composites.push(
+  { id: 'quectel-app.executeScene', platform: 'quectel-app', params: [SCENE_ID('body'), str('fid', 'body', FID)], writes: true, calls: { execute: 'quectel-app.sceneExecute' } },
+  {
+    id: 'quectel-app.setAutomation', platform: 'quectel-app', writes: true, calls: { status: 'quectel-app.automationStatus' },
+    params: [int('automationId', 'body', { ...req, ...RULE_ID }), { name: 'enabled', in: 'body', type: 'boolean', required: true }, str('fid', 'body', FID)],
+  },
+);
 composites.push(
   { id: 'quectel-app.latest', platform: 'quectel-app', params: LATEST, calls: { model: APP_MODEL, values: 'quectel-app.readAttributes', detail: 'quectel-app.deviceInfo' } },
   { id: 'quectel-saas.latest', platform: 'quectel-saas', params: LATEST, calls: { model: SAAS_MODEL, values: 'quectel-saas.dataHistory', detail: 'quectel-saas.deviceDetail' } },

@@ -84,6 +84,27 @@ export const NODE_SPECS: readonly ActionNodeSpec[] = [
     },
   },
   {
+    type: 'quectel-home', ...QUECTEL, paged: true,
+    operations: {
+      listFamilies: { 'quectel-app': 'quectel-app.listFamilies' },
+      currentFamily: { 'quectel-app': 'quectel-app.currentFamily' },
+      listRooms: { 'quectel-app': 'quectel-app.listRooms' },
+      listRoomDevices: { 'quectel-app': 'quectel-app.listRoomDevices' },
+      listFamilyDevices: { 'quectel-app': 'quectel-app.listFamilyDevices' },
+      listMessages: { 'quectel-app': 'quectel-app.listMessages' },
+    },
+  },
+  {
+    type: 'quectel-scene', ...QUECTEL, paged: true,
+    operations: {
+      listScenes: { 'quectel-app': 'quectel-app.listScenes' },
+      sceneDetail: { 'quectel-app': 'quectel-app.sceneDetail' },
+      executeScene: { 'quectel-app': 'quectel-app.executeScene' },
+      listAutomations: { 'quectel-app': 'quectel-app.listAutomations' },
+      setAutomation: { 'quectel-app': 'quectel-app.setAutomation' },
+    },
+  },
+  {
     type: 'onbright-scan-devices', ...ONBRIGHT,
     operations: { scan: { onbright: 'onbright.scanDevices' } },
   },

@@ -14,6 +14,7 @@ import { json, nginxPage, springError, JSON_TYPE, type Answer, type Call, type H
 import { NOVASTAR_ROOT, novastarHandler } from './novastar';
 import { onbrightRoutes } from './onbright';
 import { quectelAppRoutes } from './quectel-app';
+import { quectelHomeRoutes } from './quectel-home';
 import { quectelAnswer, reportProperties, setOnline } from './quectel';
 import { quectelSaasRoutes } from './quectel-saas';
 import { checkRateLimit, rateOf, type ApiPlatform, type RateLimit } from './rate-limit';
@@ -153,7 +154,7 @@ export const BODY_LIMIT = 1024 * 1024;
 
 function buildRouteTable(): Map<string, Partial<Record<string, Handler>>> {
   const table = new Map<string, Partial<Record<string, Handler>>>();
-  for (const route of [...quectelAppRoutes, ...quectelSaasRoutes, ...onbrightRoutes]) table.set(route.path, route.methods);
+  for (const route of [...quectelAppRoutes, ...quectelHomeRoutes, ...quectelSaasRoutes, ...onbrightRoutes]) table.set(route.path, route.methods);
   return table;
 }
 

@@ -251,7 +251,7 @@ function refreshToken(call: Call, sim: SimCore): Answer {
 }
 
 /** PageHelper's PageInfo, which the document's device list is. */
-function pageInfo<T>(all: readonly T[], pageNum: number, pageSize: number): Record<string, unknown> {
+export function pageInfo<T>(all: readonly T[], pageNum: number, pageSize: number): Record<string, unknown> {
   const list = pageOf(all, pageNum, pageSize);
   const total = all.length;
   const pages = Math.ceil(total / pageSize);
@@ -307,7 +307,7 @@ function userDeviceList(call: Call, sim: SimCore): Answer {
 // ---- Devices: control, thing model values and history ----
 
 /** The uid of the user whose access token the Authorization header holds, or the refusal. */
-function appUser(call: Call, sim: SimCore): string | Answer {
+export function appUser(call: Call, sim: SimCore): string | Answer {
   const token = call.headers.authorization;
   if (!token) return quectelAnswer(APP_CODES.TOKEN_MISSING, 'token 不能为空');
   const check = sim.checkToken(token, 'quectel-app', ['access']);

@@ -283,6 +283,52 @@ export interface Background { bkgId: number; name: string; width: number; height
 
 export interface Output { outputId: number; name: string; interfaceType: number; online: number }
 
+/** A Quectel App family the user belongs to, with the fields of the family list page. */
+export interface Family {
+  fid: string;
+  uid: string;
+  familyName: string;
+  familyLocation: string;
+  /** "longitude,latitude". */
+  familyCoordinates: string;
+  /** 1 creator, 2 administrator, 3 member. */
+  memberRole: 1 | 2 | 3;
+  addTime: number;
+}
+
+export interface Room { frid: string; fid: string; roomName: string; roomSort: number; addTime: number }
+
+/** One of the user's devices added to a family, and placed in one of its rooms when frid is set. */
+export interface FamilyDevice { fid: string; frid?: string; productKey: string; deviceKey: string }
+
+/** A message to an App user, with the fields of the message list page. */
+export interface AppMessage {
+  id: string;
+  uid: string;
+  pk: string;
+  dk: string;
+  deviceName: string;
+  productName: string;
+  /** 1 device notification, 2 alarm, 3 fault, 4 system message. */
+  msgType: 1 | 2 | 3 | 4;
+  /** 1 system, 2 smart, 3 device. */
+  firstLabel: number;
+  /** 1 privacy, 2 service, 3 automation, 4 scene, 5 notification, 6 alarm, 7 fault, 8 OTA. */
+  secondaryLabel: number;
+  title: string;
+  content: string;
+  isRead: boolean;
+  addTime: number;
+  readTime: number;
+}
+
+/** One device action of a scene: property values written to the device. */
+export interface SceneAction { productKey: string; deviceKey: string; values: Record<string, PropertyValue> }
+
+export interface Scene { sceneId: string; id: number; fid: string; uid: string; name: string; isCommon: boolean; actions: SceneAction[] }
+
+export interface Automation { automationId: number; fid: string; uid: string; name: string; status: boolean; conditionType: 1 | 2 }
+
 export interface SimState {
   /** By phone: the latest code sent to it (a new code replaces the old one, whatever its codeType). */
   smsCodes: Map<string, SmsCode>;
@@ -290,6 +336,17 @@ export interface SimState {
   users: Map<string, AppUser>;
   /** Devices bound to Quectel App users (AppDevice.uid is the owner). */
   devices: AppDevice[];
+  /** The App users' families, rooms and the devices placed in them (family mode is on for the demo user domain). */
+  families: Family[];
+  rooms: Room[];
+  familyDevices: FamilyDevice[];
+  /** The fid of each App user's current family, by uid; a user with none has the first of their families. */
+  currentFamily: Map<string, string>;
+  /** The App users' scenes and automations, each of a family. */
+  scenes: Scene[];
+  automations: Automation[];
+  /** Messages to App users, newest first. */
+  messages: AppMessage[];
   /** Quectel SaaS products, by productKey, each with its TSL model and devices. */
   products: Map<string, Product>;
   /** The App devices' products, by productKey, with their TSL models (their devices are in `devices`). */
@@ -563,6 +620,53 @@ function locations(saas: Map<string, Product>): Map<string, DeviceLocation> {
   return out;
 }
 
+/** The demo user's two families: a home with three rooms and an office where the user is a member. */
+function families(): Pick<SimState, 'families' | 'rooms' | 'familyDevices' | 'currentFamily'> {
+  const at = 1744780000000;
+  const home = 'f0001'; const office = 'f0002';
+  const placed = (fid: string, frid: string | undefined, productKey: string, deviceKeys: string[]): FamilyDevice[] =>
+    deviceKeys.map((deviceKey) => ({ fid, ...(frid ? { frid } : {}), productKey, deviceKey }));
+  return {
+    families: [
+      { fid: home, uid: DEMO_UID, familyName: 'Home', familyLocation: 'Shanghai', familyCoordinates: '121.47,31.23', memberRole: 1, addTime: at },
+      { fid: office, uid: DEMO_UID, familyName: 'Office', familyLocation: 'Hefei', familyCoordinates: '117.23,31.82', memberRole: 3, addTime: at + 86_400_000 },
+    ],
+    rooms: [
+      { frid: 'r0101', fid: home, roomName: 'Living room', roomSort: 1, addTime: at },
+      { frid: 'r0102', fid: home, roomName: 'Bedroom', roomSort: 2, addTime: at },
+      { frid: 'r0103', fid: home, roomName: 'Kitchen', roomSort: 3, addTime: at },
+      { frid: 'r0201', fid: office, roomName: 'Meeting room', roomSort: 1, addTime: at + 86_400_000 },
+    ],
+    familyDevices: [
+      ...placed(home, 'r0101', 'p11pLZ', ['D001', 'D002']), ...placed(home, 'r0101', 'p11s8K', ['SK001']),
+      ...placed(home, 'r0102', 'p11pLZ', ['D003']), ...placed(home, 'r0102', 'p11qT3', ['TH001']),
+      ...placed(home, 'r0103', 'p11qT3', ['TH002']),
+      ...placed(home, undefined, 'p11s8K', ['SK002']),
+      ...placed(office, 'r0201', 'p11pLZ', ['D004']), ...placed(office, 'r0201', 'p11qT3', ['TH003']),
+    ],
+    currentFamily: new Map([[DEMO_UID, home]]),
+  };
+}
+
+function messages(devices: readonly AppDevice[]): AppMessage[] {
+  const at = 1767225600000;
+  const device = (dk: string): AppDevice => devices.find((d) => d.deviceKey === dk) as AppDevice;
+  const about = (n: number, dk: string, msgType: 1 | 2 | 3, secondaryLabel: number, title: string, content: string, isRead: boolean): AppMessage => {
+    const d = device(dk);
+    return {
+      id: `m${String(n).padStart(4, '0')}`, uid: DEMO_UID, pk: d.productKey, dk, deviceName: d.deviceName, productName: String(d.productName),
+      msgType, firstLabel: 3, secondaryLabel, title, content, isRead, addTime: at - n * 3_600_000, readTime: isRead ? at - n * 3_600_000 + 60_000 : 0,
+    };
+  };
+  return [
+    about(1, 'TH001', 2, 6, '温度告警', '温度高于 35 ℃', false),
+    about(2, 'D001', 1, 5, '设备上线', '设备已上线', true),
+    about(3, 'TH002', 3, 7, '传感器故障', '湿度传感器无读数', false),
+    about(4, 'D001', 2, 6, '低电量', '电量低于 10%', false),
+    { id: 'm0005', uid: DEMO_UID, pk: '', dk: '', deviceName: '', productName: '', msgType: 4, firstLabel: 1, secondaryLabel: 2, title: '服务通知', content: '系统将于今晚维护', isRead: true, addTime: at - 5 * 3_600_000, readTime: at - 4 * 3_600_000 },
+  ];
+}
+
 /** A fresh copy of the starting data. */
 export function seedState(): SimState {
   const devices = appDevices();
@@ -592,6 +696,27 @@ export function seedState(): SimState {
       failedLogins: 0,
     }]]),
     devices,
+    ...families(),
+    messages: messages(devices),
+    scenes: [
+      // D001 is offline in the seed: the evening scene fails on it and lights D003.
+      { sceneId: 's0001', id: 1, fid: 'f0001', uid: DEMO_UID, name: 'Evening', isCommon: true, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D003', values: { switch: true, brightness: 30 } },
+        { productKey: 'p11pLZ', deviceKey: 'D001', values: { switch: true } },
+      ] },
+      { sceneId: 's0002', id: 2, fid: 'f0001', uid: DEMO_UID, name: 'All off', isCommon: false, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D003', values: { switch: false } },
+        { productKey: 'p11pLZ', deviceKey: 'D006', values: { switch: false } },
+      ] },
+      { sceneId: 's0003', id: 3, fid: 'f0002', uid: DEMO_UID, name: 'Meeting', isCommon: false, actions: [
+        { productKey: 'p11pLZ', deviceKey: 'D009', values: { brightness: 80 } },
+      ] },
+    ],
+    automations: [
+      { automationId: 7001, fid: 'f0001', uid: DEMO_UID, name: 'Too hot: lights dim', status: true, conditionType: 1 },
+      { automationId: 7002, fid: 'f0001', uid: DEMO_UID, name: 'Night: all off', status: false, conditionType: 2 },
+      { automationId: 7003, fid: 'f0002', uid: DEMO_UID, name: 'Office opens', status: true, conditionType: 1 },
+    ],
     products: saasProducts,
     appProducts: app,
     shadows: shadows(devices, app, saasProducts),

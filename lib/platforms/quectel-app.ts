@@ -6,6 +6,7 @@ import type { TokenSet } from '../session';
 import type { HttpAnswer, PreparedRequest, QuectelAppAccount } from '../types';
 import { isQuectelTimestampRejection, isQuectelTooFrequent, quectelStopSignal, readQuectel, APP_TOO_FREQUENT } from './quectel';
 import { quectelComposites } from './quectel-devices';
+import { sceneComposites } from './quectel-scenes';
 import { shown, type Connected } from './platform';
 import { httpRetryAfterMs, num, REST_RAW_CALLS, sendSigned, str, type PlatformAdapter, type PlatformContext, type ReadAnswer } from './platform';
 
@@ -15,6 +16,8 @@ const EMAIL_LOGIN = { method: 'POST', path: '/v2/enduser/enduserapi/emailPwdLogi
 const REFRESH = { method: 'PUT', path: '/v2/enduser/enduserapi/refreshToken' } as const;
 /** 5032 token verification failed, 5106 token missing. */
 const TOKEN_CODES = new Set([5032, 5106]);
+/** The family pages' "family mode is not turned on". */
+const FAMILY_MODE_OFF = 5635;
 /** How many of the values below are remembered: those of the last 32 logins or registrations. */
 const MAX_SENT = 96;
 
@@ -68,7 +71,24 @@ export function quectelAppAdapter(ctx: PlatformContext<QuectelAppAccount>): Plat
   const adapter: PlatformAdapter = {
     platform: 'quectel-app',
     raw: REST_RAW_CALLS,
-    composites: quectelComposites('quectel-app'),
+    composites: { ...quectelComposites('quectel-app'), ...sceneComposites },
+
+    /** A family's fid left out: the user's current family, as the vendor names it. */
+    async beforeSend(caller, op, values) {
+      const wanted = op.params.filter((p) => p.platformDefault === 'currentFamily' && values[p.name] === undefined);
+      if (wanted.length === 0) return;
+      let data: unknown;
+      try {
+        ({ data } = await caller.call('quectel-app.currentFamily', {}));
+      } catch (err) {
+        // No family mode in this user domain: the call goes without a family (a scene is then the user's own).
+        if (err instanceof OpenApiError && err.code === FAMILY_MODE_OFF) return;
+        throw err;
+      }
+      const fid = str((data as Record<string, unknown> | null | undefined)?.fid);
+      if (!fid) throw new OpenApiError(ErrorCodes.BAD_RESPONSE, 'the current family has no fid', { platform: 'quectel-app', path: op.path });
+      for (const p of wanted) values[p.name] = fid;
+    },
 
     needsToken: (auth: AuthMode) => auth === 'token',
 

@@ -67,6 +67,81 @@ describe('client against the simulator', function () {
       await assert.rejects(call(c, 'quectel-app.register', { phone: '13800000003', pwd: 'myPassw0rd', smsCode: '000000' }), { code: 5037 });
     });
 
+    it('reads the home: families, the current one, rooms and their devices, without a fid the current family', async () => {
+      const c = client('quectel-app');
+      const families = (await call(c, 'quectel-app.listFamilies', { role: ['1', '2'] })).data as { list: { fid: string; memberRole: number }[]; total: number };
+      assert.deepEqual(families.list.map((f) => f.fid), ['f0001'], 'the office, where the user is a member, is left out');
+      assert.equal(sim.requests.at(-1)!.query.role, '1,2');
+      const current = (await call(c, 'quectel-app.currentFamily', {})).data as { fid: string; familyName: string };
+      assert.equal(current.fid, 'f0001');
+
+      const before = sim.requests.length;
+      const rooms = await c.callAllPages('quectel-app.listRooms', { pageSize: 2 });
+      calledOps.add('quectel-app.listRooms');
+      assert.deepEqual(rooms.items.map((r) => (r as { frid: string }).frid), ['r0101', 'r0102', 'r0103']);
+      const sent = sim.requests.slice(before).map((r) => `${r.path.split('/').pop()} ${r.query.fid ?? ''}`);
+      assert.deepEqual(sent, ['getCurrentFamily ', 'getFamilyRoomList f0001', 'getCurrentFamily ', 'getFamilyRoomList f0001'], 'the current family asked for, then named');
+
+      const room = (await call(c, 'quectel-app.listRoomDevices', { frid: 'r0101', isGroupDeviceShow: false })).data as { list: { deviceKey: string; roomName: string }[] };
+      assert.deepEqual(room.list.map((d) => d.deviceKey), ['D001', 'D002', 'SK001']);
+      assert.equal(room.list[0].roomName, 'Living room');
+      assert.equal(sim.requests.at(-1)!.query.isGroupDeviceShow, 'false');
+      await assert.rejects(call(c, 'quectel-app.listRoomDevices', { frid: 'r9999' }), { code: 6052 });
+
+      const office = (await call(c, 'quectel-app.listFamilyDevices', { fid: 'f0002', pkList: 'p11qT3' })).data as { list: { deviceKey: string }[] };
+      assert.deepEqual(office.list.map((d) => d.deviceKey), ['TH003']);
+      const unplaced = (await call(c, 'quectel-app.listFamilyDevices', { isAssociation: true })).data as { list: { deviceKey: string }[] };
+      assert.deepEqual(unplaced.list.map((d) => d.deviceKey), ['SK002'], 'the current family, only its device in no room');
+      await assert.rejects(call(c, 'quectel-app.listFamilyDevices', { fid: 'f9999' }), { code: 5041 });
+      await assert.rejects(call(c, 'quectel-app.listFamilies', { role: '4' }), { code: 'INVALID_INPUT' });
+    });
+
+    it('lists the user\'s messages by device, type and read state', async () => {
+      const c = client('quectel-app');
+      const unread = (await call(c, 'quectel-app.listMessages', { isRead: false })).data as { list: { id: string }[]; total: number };
+      assert.deepEqual(unread.list.map((m) => m.id), ['m0001', 'm0003', 'm0004']);
+      const alarms = (await call(c, 'quectel-app.listMessages', { dk: 'D001', msgType: 2 })).data as { list: { id: string; title: string }[] };
+      assert.deepEqual(alarms.list.map((m) => m.id), ['m0004']);
+      const system = (await call(c, 'quectel-app.listMessages', { firstLabelList: '1' })).data as { list: { msgType: number }[] };
+      assert.deepEqual(system.list.map((m) => m.msgType), [4]);
+      await assert.rejects(call(c, 'quectel-app.listMessages', { msgType: 5 }), { code: 'INVALID_INPUT' });
+    });
+
+    it('lists scenes and runs one: its devices take the values, the failed ones are DEVICE_FAILED', async () => {
+      const c = client('quectel-app');
+      const scenes = await c.callAllPages('quectel-app.listScenes', {});
+      calledOps.add('quectel-app.listScenes');
+      assert.deepEqual(scenes.items.map((s) => (s as { sceneInfo: { name: string } }).sceneInfo.name), ['Evening', 'All off'], 'the current family\'s');
+      const detail = (await call(c, 'quectel-app.sceneDetail', { sceneId: 's0003', fid: 'f0002' })).data as { sceneInfo: { metaDataList: { deviceKey: string }[] } };
+      assert.deepEqual(detail.sceneInfo.metaDataList.map((m) => m.deviceKey), ['D009']);
+
+      const run = await call(c, 'quectel-app.sceneExecute', { sceneId: 's0002' });
+      assert.equal((run.data as { executeResult: boolean }).executeResult, true);
+      assert.equal(sim.state.shadows.get('p11pLZ/D006')?.values.switch, false);
+
+      const failed = await call(c, 'quectel-app.executeScene', { sceneId: 's0001' }).catch((e: OpenApiError) => e);
+      assert.ok(failed instanceof OpenApiError);
+      assert.equal(failed.code, 'DEVICE_FAILED');
+      assert.deepEqual((failed.payload as { deviceKey: string }[]).map((f) => f.deviceKey), ['D001']);
+      assert.equal(sim.state.shadows.get('p11pLZ/D003')?.values.brightness, 30, 'the online device took its value');
+      const ok = await call(c, 'quectel-app.executeScene', { sceneId: 's0003', fid: 'f0002' });
+      assert.equal((ok.data as { successCount: number }).successCount, 1);
+    });
+
+    it('lists automations and turns one off: automationId and status in the query', async () => {
+      const c = client('quectel-app');
+      const list = (await call(c, 'quectel-app.listAutomations', { page: 1, pageSize: 10 })).data as { list: { automationId: number; status: boolean }[] };
+      assert.deepEqual(list.list.map((a) => [a.automationId, a.status]), [[7001, true], [7002, false]]);
+      await call(c, 'quectel-app.setAutomation', { automationId: 7001, enabled: false });
+      const seen = sim.requests.at(-1)!;
+      assert.deepEqual([seen.query.automationId, seen.query.status], ['7001', 'false']);
+      assert.equal(JSON.parse(seen.rawBody).fid, 'f0001');
+      assert.equal(sim.state.automations.find((a) => a.automationId === 7001)?.status, false);
+      await call(c, 'quectel-app.automationStatus', { automationId: 7002, status: true, fid: 'f0001' });
+      assert.equal(sim.state.automations.find((a) => a.automationId === 7002)?.status, true);
+      await assert.rejects(call(c, 'quectel-app.setAutomation', { automationId: 7003, enabled: true }), { code: 5041 }, 'the office\'s, not the current family\'s');
+    });
+
     it('lists devices, one page and all pages', async () => {
       const c = client('quectel-app');
       const page = await call(c, 'quectel-app.listDevices', { page: 2, pageSize: 10 });

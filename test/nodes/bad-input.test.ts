@@ -46,6 +46,9 @@ const PATTERN_SAMPLES: Record<string, string> = {
   deviceChildType: '01',
   timeout: '30',
   deviceKey: 'SW000001',
+  role: '1,3',
+  firstLabelList: '3',
+  secondaryLabelList: '5,6',
 };
 
 /** A value the catalogue accepts for the parameter. */
@@ -121,7 +124,8 @@ function wrongValues(spec: ParamSpec): { what: string; value: unknown }[] {
   const out: { what: string; value: unknown }[] = [
     { what: 'an object', value: { a: 1 } },
     { what: 'an object with __proto__, constructor and prototype keys', value: protoObject() },
-    { what: 'a boolean', value: true },
+    // A boolean is wrong for every parameter but a boolean one.
+    ...(spec.type === 'boolean' ? [{ what: 'a number', value: 1 }] : [{ what: 'a boolean', value: true }]),
   ];
   switch (spec.type) {
     case 'string': {
