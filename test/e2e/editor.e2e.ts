@@ -186,6 +186,8 @@ async function openEditor(context: BrowserContext, url: string, onError: (messag
 
 /** Imports a flow through the editor's Import dialog. */
 async function importFlow(page: Page, flow: object[]): Promise<void> {
+  // The editor opens no import dialog while a node's edit tray is still open or closing.
+  await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('.red-ui-tray').length === 0, undefined, { timeout: WAIT_MS });
   await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.actions.invoke('core:show-import-dialog'));
   const text = page.locator('#red-ui-clipboard-dialog-import-text');
   await text.waitFor({ state: 'visible' });
@@ -993,6 +995,7 @@ describe('editor (headless Chromium)', function () {
     await page.waitForFunction(() => (globalThis as unknown as EditorGlobals).$('#node-input-name').is(':visible'), undefined, { timeout: WAIT_MS });
     assert.equal(await page.evaluate(() => String((globalThis as unknown as EditorGlobals).$('#node-input-account').val())), only[0]);
     await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-account').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => (globalThis as unknown as EditorGlobals).RED.nodes.node('e2e-one')?.account), only[0]);
   });
 
